@@ -1,0 +1,65 @@
+# Entry points. `make test` and `make serve` do all set-up on a fresh
+# Debian/Ubuntu machine (dependencies come from scripts/install-deps.sh).
+#
+#   make            release build -> build/servir
+#   make test       deps + lint + release tests + ASan/UBSan tests + fuzzers
+#   make serve      build and start the server
+#   make lint       formatting and layering checks
+#   make format     rewrite sources with clang-format
+#   make fuzz       build and run every fuzzer for FUZZ_SECONDS each
+
+BUILD_DIR     ?= build
+SAN_DIR       ?= build-san
+JOBS          ?= $(shell nproc)
+FUZZ_SECONDS  ?= 60
+CMAKE_GEN     := -G Ninja
+SOURCES        = $(shell git ls-files '*.cpp' '*.h' 2>/dev/null || find src tests bench fuzz -name '*.cpp' -o -name '*.h')
+
+.PHONY: all build deps test test-release test-san lint format fuzz serve clean bench-kernels
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The sanitizer build uses clang so the same build also carries libFuzzer
+# coverage for the fuzz targets.
+$(SAN_DIR)/build.ninja:
+	CC=clang CXX=clang++ cmake -S . -B $(SAN_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSERVIR_SANITIZE=ON -DSERVIR_FUZZ=ON -DSERVIR_BENCH=OFF
+
+build-san: deps $(SAN_DIR)/build.ninja
+	cmake --build $(SAN_DIR) -j $(JOBS)
+
+test-release: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+test-san: build-san
+	cd $(SAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+fuzz: build-san
+	./scripts/run-fuzzers.sh $(SAN_DIR) $(FUZZ_SECONDS)
+
+test: deps lint test-release test-san fuzz
+	@echo "make test: all suites passed"
+
+lint: deps
+	@clang-format --dry-run -Werror $(SOURCES)
+	@./scripts/check-layers.sh
+	@echo "lint: formatting and layering OK"
+
+format:
+	clang-format -i $(SOURCES)
+
+serve: build
+	$(BUILD_DIR)/servir serve $(if $(MODEL),--model $(MODEL),)
+
+clean:
+	rm -rf $(BUILD_DIR) $(SAN_DIR)
