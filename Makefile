@@ -61,5 +61,8 @@ format:
 serve: build
 	$(BUILD_DIR)/servir serve $(if $(MODEL),--model $(MODEL),)
 
+bench-kernels: build
+	$(BUILD_DIR)/bench/kernels/bench_kernels
+
 clean:
 	rm -rf $(BUILD_DIR) $(SAN_DIR)
