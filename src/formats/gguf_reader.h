@@ -29,8 +29,8 @@
 #include "formats/ggml_type.h"
 #include "formats/gguf_value.h"
 #include "util/mapped_file.h"
-#include "util/string_hash.h"
 #include "util/status.h"
+#include "util/string_hash.h"
 
 namespace servir {
 

@@ -46,7 +46,7 @@ class GgufValue {
 
   GgufValue() = default;
   template <typename T>
-  GgufValue(T value) : storage_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  GgufValue(T value) : storage_(std::move(value)) {}              // NOLINT(google-explicit-constructor)
   GgufValue(const char* value) : storage_(std::string(value)) {}  // NOLINT(google-explicit-constructor)
 
   // An array of `element_type` holding `values` (which must all be of that type).

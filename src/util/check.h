@@ -34,10 +34,9 @@ struct CheckVoidify {
 
 }  // namespace servir::detail
 
-#define CHECK(condition)                  \
-  (condition) ? (void)0                   \
-              : ::servir::detail::CheckVoidify() & \
-                    ::servir::detail::CheckFailure(__FILE__, __LINE__, #condition)
+#define CHECK(condition) \
+  (condition) ? (void)0  \
+              : ::servir::detail::CheckVoidify() & ::servir::detail::CheckFailure(__FILE__, __LINE__, #condition)
 
 #ifdef NDEBUG
 #define DCHECK(condition) \

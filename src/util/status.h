@@ -33,8 +33,8 @@ enum class ErrorCode : std::uint8_t {
   kContextLengthExceeded,
   kUnauthenticated,
   kRateLimited,
-  kUnavailable,        // not ready, draining
-  kIoError,            // the OS refused: open, read, mmap
+  kUnavailable,  // not ready, draining
+  kIoError,      // the OS refused: open, read, mmap
   kInternal,
 };
 
@@ -73,7 +73,7 @@ Status make_error(ErrorCode code, fmt::format_string<Args...> format, Args&&... 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : state_(std::in_place_index<1>, std::move(status)) {  // NOLINT(google-explicit-constructor)
     CHECK(!std::get<1>(state_).ok()) << "Result constructed from an OK status";
   }
