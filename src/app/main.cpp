@@ -1,1 +1,38 @@
-int main() { return 0; }
+// servir: one binary, many subcommands (inspect, testmodel, serve, ...).
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "app/commands.h"
+#include "util/log.h"
+
+namespace servir::app {
+
+void fail(const std::string& message, int exit_code) {
+  std::fprintf(stderr, "servir: %s\n", message.c_str());
+  throw CLI::RuntimeError(exit_code);
+}
+
+}  // namespace servir::app
+
+int main(int argc, char** argv) {
+  CLI::App app{"servir: an LLM inference server with an OpenAI-compatible API", "servir"};
+  app.require_subcommand(1);
+  std::string log_level = "warn";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->envname("SERVIR_LOG_LEVEL")
+      ->capture_default_str();
+  app.set_version_flag("--version", "servir 0.1.0");
+  app.parse_complete_callback([&] { servir::init_logging(log_level); });
+
+  servir::app::register_inspect_command(app);
+  servir::app::register_testmodel_command(app);
+  servir::app::register_serve_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return 0;
+}

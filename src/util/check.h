@@ -29,7 +29,7 @@ class CheckFailure {
 // Lets `CHECK(x) << ...` be a single expression whose stream part is only
 // evaluated when the check fails.
 struct CheckVoidify {
-  void operator&(CheckFailure&) {}
+  void operator&(const CheckFailure&) {}
 };
 
 }  // namespace servir::detail

@@ -1,0 +1,17 @@
+// Subcommands of the `servir` binary. Each register_* adds one subcommand
+// to the CLI; a failing command prints its error to stderr and throws
+// CLI::RuntimeError(exit_code), which main() turns into the exit status.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace servir::app {
+
+void register_inspect_command(CLI::App& app);
+void register_testmodel_command(CLI::App& app);
+void register_serve_command(CLI::App& app);
+
+// Prints "servir: <message>" to stderr and throws CLI::RuntimeError(code).
+[[noreturn]] void fail(const std::string& message, int exit_code = 1);
+
+}  // namespace servir::app

@@ -1,0 +1,317 @@
+#include "formats/synthetic_model.h"
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <numbers>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "formats/gguf_reader.h"
+#include "formats/gguf_writer.h"
+#include "formats/safetensors.h"
+#include "formats/tensor_names.h"
+#include "util/half.h"
+
+namespace servir {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr float kWeightStddev = 0.02f;
+
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+bool is_norm(std::string_view name) { return name.find("norm") != std::string_view::npos; }
+
+// Values of one tensor, converted to the storage type, into `out`.
+void fill_tensor(const std::string& name, std::uint64_t seed, GgmlType type, std::span<std::byte> out) {
+  const std::size_t element_bytes = ggml_type_info(type).type_size;
+  const std::size_t n = out.size() / element_bytes;
+  NormalGenerator gen(seed, name);
+  const bool norm = is_norm(name);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float v = norm ? 1.0f : gen.next(kWeightStddev);
+    std::byte* dst = out.data() + i * element_bytes;
+    if (type == GgmlType::kF32) {
+      std::memcpy(dst, &v, 4);
+    } else {
+      const std::uint16_t h = type == GgmlType::kF16 ? f32_to_f16(v) : f32_to_bf16(v);
+      std::memcpy(dst, &h, 2);
+    }
+  }
+}
+
+std::string_view hf_class_name(Architecture arch) {
+  switch (arch) {
+    case Architecture::kLlama:
+      return "LlamaForCausalLM";
+    case Architecture::kMistral:
+      return "MistralForCausalLM";
+    case Architecture::kQwen2:
+      return "Qwen2ForCausalLM";
+    case Architecture::kQwen3:
+      return "Qwen3ForCausalLM";
+  }
+  return "";
+}
+
+Result<nlohmann::json> read_json(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(ErrorCode::kNotFound, "{}: cannot open", path.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto json = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (json.is_discarded()) return make_error(ErrorCode::kCorruptData, "{}: not valid JSON", path.string());
+  return json;
+}
+
+bool is_gguf_path(const std::string& path) { return fs::path(path).extension() == ".gguf"; }
+
+// Number of token ids a tokenizer.json defines (vocab plus added tokens).
+Result<std::int64_t> tokenizer_json_vocab_size(const fs::path& path) {
+  auto json = read_json(path);
+  if (!json) return std::move(json).status();
+  std::int64_t max_id = -1;
+  if (json->contains("model") && (*json)["model"].contains("vocab") && (*json)["model"]["vocab"].is_object()) {
+    for (const auto& [piece, id] : (*json)["model"]["vocab"].items()) {
+      if (id.is_number_integer()) max_id = std::max(max_id, id.get<std::int64_t>());
+    }
+  }
+  if (json->contains("added_tokens") && (*json)["added_tokens"].is_array()) {
+    for (const auto& t : (*json)["added_tokens"]) {
+      if (t.contains("id") && t["id"].is_number_integer()) max_id = std::max(max_id, t["id"].get<std::int64_t>());
+    }
+  }
+  if (max_id < 0) return make_error(ErrorCode::kCorruptData, "{}: no vocabulary found", path.string());
+  return max_id + 1;
+}
+
+Status write_gguf(const SyntheticModelSpec& spec) {
+  const ModelConfig& c = spec.config;
+  const std::string arch(architecture_name(c.arch));
+  GgufWriter writer;
+  writer.set("general.architecture", GgufValue(arch));
+  writer.set("general.name", GgufValue(fmt::format("servir-testmodel-{}-seed{}", arch, spec.seed)));
+  const std::uint32_t file_type = spec.type == GgmlType::kF32 ? 0 : spec.type == GgmlType::kF16 ? 1 : 32;
+  writer.set("general.file_type", GgufValue(file_type));
+  auto u32 = [](std::int64_t v) { return GgufValue(static_cast<std::uint32_t>(v)); };
+  writer.set(arch + ".context_length", u32(c.context_length));
+  writer.set(arch + ".embedding_length", u32(c.hidden_size));
+  writer.set(arch + ".block_count", u32(c.n_layers));
+  writer.set(arch + ".feed_forward_length", u32(c.ffn_size));
+  writer.set(arch + ".attention.head_count", u32(c.n_heads));
+  writer.set(arch + ".attention.head_count_kv", u32(c.n_kv_heads));
+  writer.set(arch + ".attention.key_length", u32(c.head_dim));
+  writer.set(arch + ".attention.value_length", u32(c.head_dim));
+  writer.set(arch + ".rope.dimension_count", u32(c.rope_dim));
+  writer.set(arch + ".rope.freq_base", GgufValue(static_cast<float>(c.rope_theta)));
+  writer.set(arch + ".attention.layer_norm_rms_epsilon", GgufValue(static_cast<float>(c.rms_norm_eps)));
+  writer.set(arch + ".vocab_size", u32(c.vocab_size));
+
+  if (spec.vocab_from) {
+    auto file = GgufFile::open(*spec.vocab_from);
+    if (!file) return std::move(file).status();
+    for (const auto& [key, value] : file->metadata()) {
+      if (key.starts_with("tokenizer.")) writer.set(key, value);
+    }
+  }
+  for (const auto& t : expected_tensors(c)) {
+    // GGUF writers keep 1-D tensors (norms, biases) in F32; ne is innermost first.
+    const GgmlType type = t.is_vector ? GgmlType::kF32 : spec.type;
+    std::vector<std::uint64_t> ne(t.shape.rbegin(), t.shape.rend());
+    const std::uint64_t seed = spec.seed;
+    const std::string name = t.name;
+    Status st = writer.add_tensor(t.name, type, std::move(ne),
+                                  [name, seed, type](std::span<std::byte> out) { fill_tensor(name, seed, type, out); });
+    if (!st.ok()) return st;
+  }
+  return writer.write(spec.out_path);
+}
+
+nlohmann::json hf_config_json(const SyntheticModelSpec& spec) {
+  const ModelConfig& c = spec.config;
+  nlohmann::json j = {
+      {"architectures", {hf_class_name(c.arch)}},
+      {"model_type", architecture_name(c.arch)},
+      {"hidden_size", c.hidden_size},
+      {"intermediate_size", c.ffn_size},
+      {"num_hidden_layers", c.n_layers},
+      {"num_attention_heads", c.n_heads},
+      {"num_key_value_heads", c.n_kv_heads},
+      {"head_dim", c.head_dim},
+      {"max_position_embeddings", c.context_length},
+      {"rms_norm_eps", c.rms_norm_eps},
+      {"rope_theta", c.rope_theta},
+      {"vocab_size", c.vocab_size},
+      {"tie_word_embeddings", c.tied_embeddings},
+      {"hidden_act", "silu"},
+      {"torch_dtype", spec.type == GgmlType::kF32   ? "float32"
+                      : spec.type == GgmlType::kF16 ? "float16"
+                                                    : "bfloat16"},
+      {"rope_scaling", nullptr},
+  };
+  if (c.arch != Architecture::kQwen2) j["attention_bias"] = c.attention_bias;
+  if (c.bos_token_id) j["bos_token_id"] = *c.bos_token_id;
+  if (!c.eos_token_ids.empty()) j["eos_token_id"] = c.eos_token_ids.front();
+  return j;
+}
+
+Status write_hf(const SyntheticModelSpec& spec) {
+  const fs::path folder(spec.out_path);
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec) return make_error(ErrorCode::kIoError, "{}: cannot create folder: {}", folder.string(), ec.message());
+  const std::string dtype(ggml_to_safetensors_dtype(spec.type));
+  const auto tensors = expected_tensors(spec.config);
+  const int n_shards = std::max(1, std::min<int>(spec.shards, static_cast<int>(tensors.size())));
+  std::vector<SafetensorsWriter> writers(n_shards);
+  nlohmann::json weight_map = nlohmann::json::object();
+  auto shard_name = [&](int k) {
+    return n_shards == 1 ? std::string("model.safetensors")
+                         : fmt::format("model-{:05d}-of-{:05d}.safetensors", k + 1, n_shards);
+  };
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const auto& t = tensors[i];
+    const int k = static_cast<int>(i * n_shards / tensors.size());
+    const std::string hf_name = *internal_to_hf_name(t.name);
+    const std::uint64_t seed = spec.seed;
+    const GgmlType type = spec.type;
+    const std::string name = t.name;  // values keyed by the internal name, as in the GGUF writer
+    std::vector<std::uint64_t> shape(t.shape.begin(), t.shape.end());
+    Status st = writers[k].add_tensor(hf_name, dtype, std::move(shape), [name, seed, type](std::span<std::byte> out) {
+      fill_tensor(name, seed, type, out);
+    });
+    if (!st.ok()) return st;
+    weight_map[hf_name] = shard_name(k);
+  }
+  for (int k = 0; k < n_shards; ++k) {
+    writers[k].set_metadata("format", "pt");
+    if (Status st = writers[k].write((folder / shard_name(k)).string()); !st.ok()) return st;
+  }
+  auto write_text = [&](const fs::path& path, const std::string& text) -> Status {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) return make_error(ErrorCode::kIoError, "{}: write failed", path.string());
+    return {};
+  };
+  if (n_shards > 1) {
+    nlohmann::json index = {{"metadata", nlohmann::json::object()}, {"weight_map", weight_map}};
+    if (Status st = write_text(folder / "model.safetensors.index.json", index.dump(2)); !st.ok()) return st;
+  }
+  if (Status st = write_text(folder / "config.json", hf_config_json(spec).dump(2) + "\n"); !st.ok()) return st;
+  if (spec.vocab_from) {
+    const fs::path source(*spec.vocab_from);
+    fs::copy_file(source, folder / "tokenizer.json", fs::copy_options::overwrite_existing, ec);
+    if (ec) return make_error(ErrorCode::kIoError, "{}: cannot copy: {}", source.string(), ec.message());
+    for (const char* extra : {"tokenizer_config.json", "special_tokens_map.json"}) {
+      if (fs::exists(source.parent_path() / extra, ec)) {
+        fs::copy_file(source.parent_path() / extra, folder / extra, fs::copy_options::overwrite_existing, ec);
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+NormalGenerator::NormalGenerator(std::uint64_t seed, std::string_view stream_name)
+    : state_(seed ^ fnv1a(stream_name)) {}
+
+// splitmix64: tiny, fast, and identical on every platform (unlike
+// std::normal_distribution, whose output is implementation-defined).
+std::uint64_t NormalGenerator::next_u64() {
+  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+float NormalGenerator::next(float stddev) {
+  if (has_spare_) {
+    has_spare_ = false;
+    return static_cast<float>(spare_ * stddev);
+  }
+  // Box-Muller on two uniforms in (0, 1].
+  const double u1 = (static_cast<double>(next_u64() >> 11) + 1.0) * 0x1.0p-53;
+  const double u2 = static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+  const double r = std::sqrt(-2.0 * std::log(u1));
+  spare_ = r * std::sin(2.0 * std::numbers::pi * u2);
+  has_spare_ = true;
+  return static_cast<float>(r * std::cos(2.0 * std::numbers::pi * u2) * stddev);
+}
+
+Status complete_synthetic_spec(SyntheticModelSpec& spec) {
+  ModelConfig& c = spec.config;
+  if (spec.type != GgmlType::kF32 && spec.type != GgmlType::kF16 && spec.type != GgmlType::kBF16) {
+    return make_error(ErrorCode::kInvalidArgument, "--type must be f32, f16 or bf16 (got {})",
+                      ggml_type_name(spec.type));
+  }
+  if (spec.shards < 1) return make_error(ErrorCode::kInvalidArgument, "--shards must be >= 1");
+  if (spec.shards > 1 && is_gguf_path(spec.out_path)) {
+    return make_error(ErrorCode::kInvalidArgument, "--shards applies to HF folders, not to a .gguf output");
+  }
+  if (c.n_kv_heads == 0) c.n_kv_heads = c.n_heads;
+  if (c.head_dim == 0 && c.n_heads > 0) c.head_dim = c.hidden_size / c.n_heads;
+  if (c.rope_dim == 0) c.rope_dim = c.head_dim;
+  if (c.context_length == 0) c.context_length = 2048;
+  c.attention_bias = c.arch == Architecture::kQwen2;
+  c.qk_norm = c.arch == Architecture::kQwen3;
+  c.rope_layout = (is_gguf_path(spec.out_path) && (c.arch == Architecture::kLlama || c.arch == Architecture::kMistral))
+                      ? RopeLayout::kInterleaved
+                      : RopeLayout::kNeox;
+  if (spec.vocab_from) {
+    const fs::path source(*spec.vocab_from);
+    std::int64_t vocab = 0;
+    if (source.extension() == ".json") {
+      if (is_gguf_path(spec.out_path)) {
+        return make_error(
+            ErrorCode::kUnsupported,
+            "--vocab-from tokenizer.json writes HF folders only; for a .gguf output pass a GGUF vocab file");
+      }
+      auto n = tokenizer_json_vocab_size(source);
+      if (!n) return std::move(n).status();
+      vocab = *n;
+    } else {
+      if (!is_gguf_path(spec.out_path)) {
+        return make_error(ErrorCode::kUnsupported,
+                          "--vocab-from a GGUF file writes .gguf outputs only; for an HF folder pass a tokenizer.json");
+      }
+      auto file = GgufFile::open(source.string());
+      if (!file) return std::move(file).status();
+      const GgufValue* tokens = file->find("tokenizer.ggml.tokens");
+      if (tokens == nullptr || tokens->as_array() == nullptr) {
+        return make_error(ErrorCode::kCorruptData, "{}: no tokenizer.ggml.tokens array", source.string());
+      }
+      vocab = static_cast<std::int64_t>(tokens->as_array()->values.size());
+      if (const GgufValue* bos = file->find("tokenizer.ggml.bos_token_id")) {
+        if (auto id = bos->as_int()) c.bos_token_id = *id;
+      }
+      if (const GgufValue* eos = file->find("tokenizer.ggml.eos_token_id")) {
+        if (auto id = eos->as_int()) c.eos_token_ids = {*id};
+      }
+    }
+    if (c.vocab_size != 0 && c.vocab_size != vocab) {
+      return make_error(ErrorCode::kInvalidArgument, "--vocab {} disagrees with the {} tokens of {}", c.vocab_size,
+                        vocab, source.string());
+    }
+    c.vocab_size = vocab;
+  }
+  return c.validate().with_prefix("testmodel");
+}
+
+Status write_synthetic_model(const SyntheticModelSpec& spec) {
+  return is_gguf_path(spec.out_path) ? write_gguf(spec) : write_hf(spec);
+}
+
+}  // namespace servir

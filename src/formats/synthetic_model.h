@@ -1,0 +1,49 @@
+// Deterministic random-weight models with real shapes, written as GGUF or as
+// a Hugging Face folder. Tests and benchmarks make the models they need with
+// this (`servir testmodel`) instead of shipping large files.
+//
+// Weights ~ N(0, 0.02) and norms = 1, drawn from a generator seeded by
+// (seed, tensor name), so a tensor's values do not depend on which other
+// tensors exist or on the output format: the GGUF and HF versions of one
+// spec hold the same numbers (up to the storage type).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "formats/ggml_type.h"
+#include "formats/model_config.h"
+#include "util/status.h"
+
+namespace servir {
+
+struct SyntheticModelSpec {
+  ModelConfig config;              // arch + sizes; validate()d before writing
+  GgmlType type = GgmlType::kF32;  // F32, F16 or BF16 storage of the matrices
+  std::uint64_t seed = 0;
+  std::string out_path;                   // "*.gguf" -> GGUF file, anything else -> HF folder
+  std::optional<std::string> vocab_from;  // a GGUF (vocab) file or a tokenizer.json to copy
+  int shards = 1;                         // HF only: >1 writes model-0000k-of-0000n + index
+};
+
+// Fills `config` defaults that follow from the others (head_dim, rope_dim,
+// per-arch flags) and, with vocab_from, the vocabulary size.
+Status complete_synthetic_spec(SyntheticModelSpec& spec);
+
+Status write_synthetic_model(const SyntheticModelSpec& spec);
+
+// The random stream used for a tensor: N(0, stddev) values, reproducible.
+class NormalGenerator {
+ public:
+  NormalGenerator(std::uint64_t seed, std::string_view stream_name);
+  float next(float stddev);
+
+ private:
+  std::uint64_t next_u64();
+  std::uint64_t state_;
+  bool has_spare_ = false;
+  double spare_ = 0;
+};
+
+}  // namespace servir
