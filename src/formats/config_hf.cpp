@@ -152,6 +152,10 @@ Result<ModelConfig> config_from_hf_json(const json& config, const std::string& s
         f.optional_int_list("eos_token_id", c.eos_token_ids)}) {
     if (!st.ok()) return st;
   }
+  if (!config.contains("head_dim") && c.n_heads > 0 && c.hidden_size % c.n_heads != 0) {
+    return make_error(ErrorCode::kCorruptData, "{}: hidden_size {} is not a multiple of num_attention_heads {}", source,
+                      c.hidden_size, c.n_heads);
+  }
   if (mlp_bias) return make_error(ErrorCode::kUnsupported, "{}: 'mlp_bias' is not supported", source);
   if (c.arch == Architecture::kQwen2) c.attention_bias = true;
   c.qk_norm = c.arch == Architecture::kQwen3;

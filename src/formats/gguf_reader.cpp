@@ -90,11 +90,13 @@ class GgufParser {
 };
 
 Status GgufParser::read_string(std::string& out, std::uint64_t max_bytes, std::string_view what) {
+  const std::uint64_t start = pos_;
   std::uint64_t length = 0;
   if (!read(length)) return error(ErrorCode::kCorruptData, "truncated: {} length past the end of the file", what);
   if (length > remaining()) {
+    pos_ = start;  // report the offset where the string begins
     return error(ErrorCode::kCorruptData, "{} of {} bytes is longer than the {} bytes left in the file", what, length,
-                 remaining());
+                 bytes_.size() - start - 8);
   }
   if (length > max_bytes) return error(ErrorCode::kCorruptData, "{} of {} bytes exceeds {}", what, length, max_bytes);
   out.assign(reinterpret_cast<const char*>(bytes_.data() + pos_), length);

@@ -9,6 +9,9 @@ namespace servir {
 Result<ModelDescription> load_gguf_model(const std::string& path) {
   auto file = GgufFile::open(path);
   if (!file) return std::move(file).status();
+  if (file->tensors().empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: has no tensors (a vocab-only GGUF?): nothing to run", path);
+  }
   auto config = config_from_gguf(*file);
   if (!config) return std::move(config).status();
 

@@ -262,7 +262,13 @@ Status complete_synthetic_spec(SyntheticModelSpec& spec) {
     return make_error(ErrorCode::kInvalidArgument, "--shards applies to HF folders, not to a .gguf output");
   }
   if (c.n_kv_heads == 0) c.n_kv_heads = c.n_heads;
-  if (c.head_dim == 0 && c.n_heads > 0) c.head_dim = c.hidden_size / c.n_heads;
+  if (c.head_dim == 0 && c.n_heads > 0) {
+    if (c.hidden_size % c.n_heads != 0) {
+      return make_error(ErrorCode::kInvalidArgument, "--hidden {} is not a multiple of --heads {}; give --head-dim",
+                        c.hidden_size, c.n_heads);
+    }
+    c.head_dim = c.hidden_size / c.n_heads;
+  }
   if (c.rope_dim == 0) c.rope_dim = c.head_dim;
   if (c.context_length == 0) c.context_length = 2048;
   c.attention_bias = c.arch == Architecture::kQwen2;
