@@ -1,0 +1,55 @@
+// Attention over a paged KV cache (vLLM-style PagedAttention on the CPU).
+//
+// The cache is a pool of fixed-size blocks. K and V pools each hold
+//   [n_blocks][block_size][n_kv_heads][head_dim]  of F16 (or F32 for tests).
+// A sequence's token at position p lives in block table[p / block_size],
+// slot p % block_size. A batch mixes tokens of many sequences (prefill
+// chunks and decode tokens): token t of the batch belongs to sequence
+// token_seq[t], sits at position token_pos[t], and attends causally to the
+// positions 0..token_pos[t] of its own sequence, which must already be in
+// the cache (store the batch's K/V first). Heads share KV heads in groups
+// of n_heads / n_kv_heads (GQA; MQA when n_kv_heads = 1).
+#pragma once
+
+#include <cstdint>
+
+#include "formats/ggml_type.h"
+#include "kernels/context.h"
+
+namespace servir::kernels {
+
+// A view of the K and V pools (owned by the KV cache).
+struct PagedKvView {
+  void* k = nullptr;
+  void* v = nullptr;
+  GgmlType type = GgmlType::kF16;  // kF16 or kF32
+  std::int64_t n_blocks = 0;
+  int block_size = 16;
+  int n_kv_heads = 0;
+  int head_dim = 0;
+
+  std::size_t element_bytes() const { return type == GgmlType::kF16 ? 2 : 4; }
+  std::size_t slot_bytes() const { return element_bytes() * static_cast<std::size_t>(n_kv_heads * head_dim); }
+};
+
+struct AttentionBatch {
+  const float* q = nullptr;  // [n_tokens, n_heads, head_dim]
+  float* out = nullptr;      // [n_tokens, n_heads, head_dim]
+  std::int64_t n_tokens = 0;
+  int n_heads = 0;
+  const std::int32_t* token_seq = nullptr;     // [n_tokens]: row of block_tables
+  const std::int32_t* token_pos = nullptr;     // [n_tokens]: position in its sequence
+  const std::int32_t* block_tables = nullptr;  // [n_seqs, max_blocks_per_seq]
+  int max_blocks_per_seq = 0;
+  float scale = 0;  // usually 1 / sqrt(head_dim)
+};
+
+// Writes one token's K and V ([n_kv_heads, head_dim] f32 each) into the slot
+// of position `pos` of the sequence with block table `table`.
+void paged_kv_store(const PagedKvView& kv, const std::int32_t* table, std::int64_t pos, const float* k_row,
+                    const float* v_row);
+
+// out = softmax(q K^T * scale) V per token and head, over the paged cache.
+void paged_attention(const KernelContext& ctx, const PagedKvView& kv, const AttentionBatch& batch);
+
+}  // namespace servir::kernels

@@ -1,0 +1,22 @@
+// AVX-512 (F, BW, VL, DQ, VNNI) kernels. Only avx512/*.cpp are compiled with
+// the AVX-512 flags; nothing here may be called unless the CPU has them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace servir::kernels::avx512 {
+
+void vec_dot_q8_0(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
+void vec_dot_q4_0(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
+void vec_dot_q4_K(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
+void vec_dot_q6_K(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
+void vec_dot_f32(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
+void vec_dot_f16(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
+void vec_dot_bf16(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
+
+void quantize_row_q8_0(const float* src, void* dst, std::int64_t n);
+void quantize_row_q8_K(const float* src, void* dst, std::int64_t n);
+void dequantize_row_f16(const void* src, float* dst, std::int64_t n);
+
+}  // namespace servir::kernels::avx512

@@ -1,0 +1,46 @@
+// Horizontal reductions for the avx512/ translation units (internal linkage).
+// Written with lane shuffles instead of _mm512_reduce_*: GCC 12 expands those
+// through _mm256_undefined_* and warns (-Wuninitialized) under -Werror.
+#pragma once
+
+#include <immintrin.h>
+
+namespace servir::kernels::avx512 {
+
+static inline __m128 fold512(__m512 v, __m512 (*op)(__m512, __m512)) {
+  v = op(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+  v = op(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm512_castps512_ps128(v);
+}
+
+static inline __m512 add512(__m512 a, __m512 b) { return _mm512_add_ps(a, b); }
+static inline __m512 max512(__m512 a, __m512 b) { return _mm512_max_ps(a, b); }
+static inline __m512 min512(__m512 a, __m512 b) { return _mm512_min_ps(a, b); }
+
+static inline float hsum(__m512 v) {
+  const __m128 s4 = fold512(v, add512);
+  const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+  return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
+}
+
+static inline float hmax(__m512 v) {
+  const __m128 s4 = fold512(v, max512);
+  const __m128 s2 = _mm_max_ps(s4, _mm_movehl_ps(s4, s4));
+  return _mm_cvtss_f32(_mm_max_ss(s2, _mm_movehdup_ps(s2)));
+}
+
+static inline float hmin(__m512 v) {
+  const __m128 s4 = fold512(v, min512);
+  const __m128 s2 = _mm_min_ps(s4, _mm_movehl_ps(s4, s4));
+  return _mm_cvtss_f32(_mm_min_ss(s2, _mm_movehdup_ps(s2)));
+}
+
+static inline int hsum_i32(__m512i v) {
+  v = _mm512_add_epi32(v, _mm512_shuffle_i32x4(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+  v = _mm512_add_epi32(v, _mm512_shuffle_i32x4(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+  __m128i s = _mm512_castsi512_si128(v);
+  s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+  return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, 1)));
+}
+
+}  // namespace servir::kernels::avx512

@@ -1,0 +1,58 @@
+// KernelContext: what every kernel call needs besides its tensors: the
+// dispatched KernelTable, the thread pool and a scratch buffer (for the
+// quantized activations of matmul). Owned by the engine thread; not
+// thread-safe (one forward pass at a time), move-less.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "kernels/kernel_table.h"
+#include "kernels/thread_pool.h"
+
+namespace servir::kernels {
+
+class KernelContext {
+ public:
+  // `pool` may be null (everything runs on the calling thread).
+  KernelContext(const KernelTable& table, ThreadPool* pool) : table_(&table), pool_(pool) {}
+  KernelContext(const KernelContext&) = delete;
+  KernelContext& operator=(const KernelContext&) = delete;
+
+  const KernelTable& kernels() const { return *table_; }
+  ThreadPool* pool() const { return pool_; }
+  int n_threads() const { return pool_ != nullptr ? pool_->size() : 1; }
+
+  // fn(thread_index, n_threads) on every thread of the pool (or inline).
+  template <typename Fn>
+  void run(Fn&& fn) const {
+    if (pool_ != nullptr) {
+      pool_->run(fn);
+    } else {
+      fn(0, 1);
+    }
+  }
+
+  template <typename Fn>
+  void parallel_for(std::int64_t n, std::int64_t grain, Fn&& fn) const {
+    if (pool_ != nullptr) {
+      pool_->parallel_for(n, grain, fn);
+    } else if (n > 0) {
+      fn(std::int64_t{0}, n);
+    }
+  }
+
+  // At least `bytes` of 64-byte aligned scratch, valid until the next call.
+  std::byte* scratch(std::size_t bytes);
+
+ private:
+  struct FreeAligned {
+    void operator()(std::byte* p) const;
+  };
+  const KernelTable* table_;
+  ThreadPool* pool_;
+  std::unique_ptr<std::byte, FreeAligned> scratch_;
+  std::size_t scratch_bytes_ = 0;
+};
+
+}  // namespace servir::kernels

@@ -1,0 +1,71 @@
+#include "kernels/matmul.h"
+
+#include <algorithm>
+
+#include "kernels/dtype_traits.h"
+#include "util/check.h"
+
+namespace servir::kernels {
+namespace {
+
+// Weight rows per tile: enough bytes to amortize a pass of the activation
+// rows, small enough that the tile stays in L2 for that pass.
+std::int64_t tile_rows(std::size_t w_row_bytes) {
+  constexpr std::size_t kTileBytes = 96 * 1024;
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(kTileBytes / std::max<std::size_t>(1, w_row_bytes)));
+}
+
+}  // namespace
+
+void matmul(KernelContext& ctx, const TensorView& a, const TensorView& w, const TensorView& c) {
+  const std::int64_t K = w.cols();
+  const std::int64_t N = w.rows();
+  const std::int64_t M = a.rows();
+  CHECK(a.type == GgmlType::kF32 && c.type == GgmlType::kF32) << "matmul takes and returns f32 activations";
+  CHECK(a.cols() == K) << "matmul: activations have " << a.cols() << " columns, weights " << K;
+  CHECK(c.cols() == N && c.rows() == M) << "matmul: output is " << c.rows() << "x" << c.cols() << ", expected " << M
+                                        << "x" << N;
+  const DTypeTraits* wt = dtype_traits(w.type);
+  CHECK(wt != nullptr) << "matmul: no kernels for weight type " << ggml_type_name(w.type);
+  const KernelTable& table = ctx.kernels();
+  const VecDotFn dot = table.dot(w.type);
+  CHECK(dot != nullptr) << "matmul: no vec_dot for " << ggml_type_name(w.type);
+  const DTypeTraits* at = dtype_traits(wt->vec_dot_type);
+  CHECK(K % wt->block_size == 0 && K % at->block_size == 0)
+      << "matmul: K=" << K << " is not whole blocks of " << ggml_type_name(w.type);
+
+  // Activations in the partner type, one row per `act_stride` bytes.
+  const std::byte* act = static_cast<const std::byte*>(a.data);
+  std::size_t act_stride = a.row_stride();
+  if (wt->vec_dot_type != GgmlType::kF32) {
+    act_stride = row_bytes(*at, K);
+    std::byte* q = ctx.scratch(act_stride * static_cast<std::size_t>(M));
+    const FromF32Fn quantize = table.quantizer(wt->vec_dot_type);
+    ctx.parallel_for(M, 1, [&](std::int64_t m0, std::int64_t m1) {
+      for (std::int64_t m = m0; m < m1; ++m) quantize(a.row_f32(m), q + m * act_stride, K);
+    });
+    act = q;
+  }
+
+  const std::size_t w_stride = w.row_stride();
+  const std::int64_t tile = tile_rows(w_stride);
+  // Grain: keep thread ranges a multiple of 16 rows where N allows, so
+  // threads split evenly and never share an output cache line in GEMV.
+  const std::int64_t grain = N >= 16 * ctx.n_threads() ? 16 : 1;
+  ctx.parallel_for(N, grain, [&](std::int64_t n0, std::int64_t n1) {
+    float tmp[kMaxDotRows];
+    for (std::int64_t t0 = n0; t0 < n1; t0 += tile) {
+      const std::int64_t t1 = std::min(n1, t0 + tile);
+      for (std::int64_t m = 0; m < M; m += kMaxDotRows) {
+        const int rows = static_cast<int>(std::min<std::int64_t>(kMaxDotRows, M - m));
+        const std::byte* act_m = act + m * act_stride;
+        for (std::int64_t n = t0; n < t1; ++n) {
+          dot(K, w.row(n), act_m, act_stride, rows, tmp);
+          for (int r = 0; r < rows; ++r) c.row_f32(m + r)[n] = tmp[r];
+        }
+      }
+    }
+  });
+}
+
+}  // namespace servir::kernels

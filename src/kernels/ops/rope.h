@@ -1,0 +1,49 @@
+// Rotary position embedding (RoPE).
+//
+// Pairs of dimensions of each head are rotated by pos * inv_freq[i]:
+//   normal (Llama/GGUF "norm"): pairs (2i, 2i+1)
+//   neox  (GPT-NeoX, Qwen, HF-ordered Llama): pairs (i, i + n_rot/2)
+// Only the first n_rot dimensions of a head rotate (partial rotary); the
+// rest pass through. inv_freq[i] = freq_base^(-2i/n_rot), then divided by
+// linear_scale, and reshaped by the Llama 3 rule when llama3.factor > 0.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace servir::kernels {
+
+enum class RopeLayout { kNormal, kNeox };
+
+struct Llama3RopeScaling {
+  float factor = 0;  // 0: off
+  float low_freq_factor = 1;
+  float high_freq_factor = 4;
+  float original_context = 8192;
+};
+
+struct RopeConfig {
+  int head_dim = 0;
+  int n_rot = 0;  // rotated dimensions, even, <= head_dim
+  float freq_base = 10000.0f;
+  float linear_scale = 1.0f;  // positions are divided by this (linear RoPE scaling)
+  RopeLayout layout = RopeLayout::kNormal;
+  Llama3RopeScaling llama3;
+};
+
+// The per-pair inverse frequencies of a config (computed once per model).
+class RopeTable {
+ public:
+  explicit RopeTable(const RopeConfig& config);
+  const RopeConfig& config() const { return config_; }
+  const std::vector<float>& inv_freq() const { return inv_freq_; }  // [n_rot / 2]
+
+ private:
+  RopeConfig config_;
+  std::vector<float> inv_freq_;
+};
+
+// Rotates x = [n_heads, head_dim] (heads back to back) for position pos.
+void rope(const RopeTable& table, float* x, int n_heads, std::int64_t pos);
+
+}  // namespace servir::kernels

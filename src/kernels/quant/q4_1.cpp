@@ -1,0 +1,58 @@
+// Q4_1: 32 4-bit values with an f16 scale and f16 minimum; dots with Q8_0.
+#include <algorithm>
+
+#include "kernels/quant/block_types.h"
+#include "kernels/quant/quant_ref.h"
+#include "kernels/quant/quant_util.h"
+#include "util/half.h"
+
+namespace servir::kernels::ref {
+
+void quantize_row_q4_1(const float* src, void* dst, std::int64_t n) {
+  auto* y = static_cast<BlockQ4_1*>(dst);
+  for (std::int64_t b = 0; b < n / kQK; ++b, src += kQK) {
+    const auto [lo_it, hi_it] = std::minmax_element(src, src + kQK);
+    const float min = *lo_it;
+    const float d = (*hi_it - min) / 15.0f;
+    const float id = d != 0 ? 1.0f / d : 0.0f;
+    y[b].d = f32_to_f16(d);
+    y[b].m = f32_to_f16(min);
+    for (int i = 0; i < kQK / 2; ++i) {
+      const int lo = std::clamp(nearest_int((src[i] - min) * id), 0, 15);
+      const int hi = std::clamp(nearest_int((src[i + kQK / 2] - min) * id), 0, 15);
+      y[b].qs[i] = static_cast<std::uint8_t>(lo | hi << 4);
+    }
+  }
+}
+
+void dequantize_row_q4_1(const void* src, float* dst, std::int64_t n) {
+  const auto* x = static_cast<const BlockQ4_1*>(src);
+  for (std::int64_t b = 0; b < n / kQK; ++b, dst += kQK) {
+    const float d = f16_to_f32(x[b].d);
+    const float m = f16_to_f32(x[b].m);
+    for (int i = 0; i < kQK / 2; ++i) {
+      dst[i] = d * (x[b].qs[i] & 0xF) + m;
+      dst[i + kQK / 2] = d * (x[b].qs[i] >> 4) + m;
+    }
+  }
+}
+
+void vec_dot_q4_1(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out) {
+  const auto* x = static_cast<const BlockQ4_1*>(w);
+  for (int r = 0; r < n_act; ++r) {
+    const auto* y = reinterpret_cast<const BlockQ8_0*>(static_cast<const std::byte*>(act) + r * act_stride);
+    float sum = 0;
+    for (std::int64_t b = 0; b < k / kQK; ++b) {
+      int sumi = 0, sumy = 0;
+      for (int i = 0; i < kQK / 2; ++i) {
+        sumi += (x[b].qs[i] & 0xF) * y[b].qs[i] + (x[b].qs[i] >> 4) * y[b].qs[i + kQK / 2];
+        sumy += y[b].qs[i] + y[b].qs[i + kQK / 2];
+      }
+      const float dy = f16_to_f32(y[b].d);
+      sum += dy * (f16_to_f32(x[b].d) * static_cast<float>(sumi) + f16_to_f32(x[b].m) * static_cast<float>(sumy));
+    }
+    out[r] = sum;
+  }
+}
+
+}  // namespace servir::kernels::ref

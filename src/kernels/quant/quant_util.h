@@ -1,0 +1,27 @@
+// Helpers for the scalar reference quantizers (scalar translation units only).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+namespace servir::kernels::ref {
+
+// Round to nearest, ties to even (the default FP environment), like the
+// vector instructions the fast activation quantizers use.
+inline int nearest_int(float x) { return static_cast<int>(std::nearbyint(x)); }
+
+// Fits x[i] ~= scale * L[i] - min with L in [0, nmax] and min >= 0,
+// minimizing sum w[i] * err^2 over a small grid of starting scales refined
+// by weighted least squares. Writes L, returns scale, stores min in *min_out.
+float fit_scale_min(int n, int nmax, const float* x, const float* w, std::uint8_t* L, float* min_out);
+
+// Fits x[i] ~= scale * L[i] with L in [-nmax, nmax - 1], weighted by w.
+// Writes L + nmax (so 0..2*nmax-1) and returns scale.
+float fit_scale_symmetric(int n, int nmax, const float* x, const float* w, std::uint8_t* L);
+
+// Q4_K (nmax 15) and Q5_K (nmax 31): picks the f16 super-scales and the packed
+// 6-bit (scale, min) pairs of one 256-element block, then its levels L[256].
+void quantize_k_block(const float* x, int nmax, std::uint16_t* d_out, std::uint16_t* dmin_out, std::uint8_t* scales_out,
+                      std::uint8_t* L);
+
+}  // namespace servir::kernels::ref

@@ -1,0 +1,20 @@
+// Installs the AVX2 kernels into a KernelTable.
+#include "kernels/avx2/avx2_kernels.h"
+#include "kernels/kernel_table.h"
+
+namespace servir::kernels {
+
+void fill_kernel_table_avx2(KernelTable& t) {
+  auto slot = [](GgmlType type) { return static_cast<std::uint32_t>(type); };
+  t.vec_dot[slot(GgmlType::kF32)] = avx2::vec_dot_f32;
+  t.vec_dot[slot(GgmlType::kF16)] = avx2::vec_dot_f16;
+  t.vec_dot[slot(GgmlType::kQ8_0)] = avx2::vec_dot_q8_0;
+  t.vec_dot[slot(GgmlType::kQ4_0)] = avx2::vec_dot_q4_0;
+  t.vec_dot[slot(GgmlType::kQ4_K)] = avx2::vec_dot_q4_K;
+  t.vec_dot[slot(GgmlType::kQ6_K)] = avx2::vec_dot_q6_K;
+  t.from_f32[slot(GgmlType::kQ8_0)] = avx2::quantize_row_q8_0;
+  t.from_f32[slot(GgmlType::kQ8_K)] = avx2::quantize_row_q8_K;
+  t.to_f32[slot(GgmlType::kF16)] = avx2::dequantize_row_f16;
+}
+
+}  // namespace servir::kernels

@@ -1,0 +1,21 @@
+// Installs the AVX-512 kernels into a KernelTable (over the AVX2 ones).
+#include "kernels/avx512/avx512_kernels.h"
+#include "kernels/kernel_table.h"
+
+namespace servir::kernels {
+
+void fill_kernel_table_avx512(KernelTable& t) {
+  auto slot = [](GgmlType type) { return static_cast<std::uint32_t>(type); };
+  t.vec_dot[slot(GgmlType::kF32)] = avx512::vec_dot_f32;
+  t.vec_dot[slot(GgmlType::kF16)] = avx512::vec_dot_f16;
+  t.vec_dot[slot(GgmlType::kBF16)] = avx512::vec_dot_bf16;
+  t.vec_dot[slot(GgmlType::kQ8_0)] = avx512::vec_dot_q8_0;
+  t.vec_dot[slot(GgmlType::kQ4_0)] = avx512::vec_dot_q4_0;
+  t.vec_dot[slot(GgmlType::kQ4_K)] = avx512::vec_dot_q4_K;
+  t.vec_dot[slot(GgmlType::kQ6_K)] = avx512::vec_dot_q6_K;
+  t.from_f32[slot(GgmlType::kQ8_0)] = avx512::quantize_row_q8_0;
+  t.from_f32[slot(GgmlType::kQ8_K)] = avx512::quantize_row_q8_K;
+  t.to_f32[slot(GgmlType::kF16)] = avx512::dequantize_row_f16;
+}
+
+}  // namespace servir::kernels

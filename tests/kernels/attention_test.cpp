@@ -1,0 +1,148 @@
+// Paged attention against a naive dense implementation, for random block
+// tables, GQA, f16 and f32 KV, and a batch mixing prefill chunks and decode
+// tokens of sequences of different lengths.
+#include "kernels/attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "isa_param.h"
+#include "util/half.h"
+
+namespace servir::kernels {
+namespace {
+
+using testing::IsaTest;
+using testing::random_values;
+
+struct Shape {
+  int n_heads, n_kv_heads, head_dim, block_size;
+  GgmlType kv_type;
+};
+
+class PagedAttention : public ::testing::TestWithParam<std::tuple<Isa, Shape>> {};
+
+float round_kv(float x, GgmlType type) { return type == GgmlType::kF16 ? f16_to_f32(f32_to_f16(x)) : x; }
+
+TEST_P(PagedAttention, MatchesDenseReference) {
+  const auto [isa, s] = GetParam();
+  if (!isa_supported(isa)) GTEST_SKIP() << "CPU lacks " << isa_name(isa);
+  std::mt19937 rng(42);
+  const std::vector<int> seq_len = {1, 5, 37, 16, 70};
+  const int n_seqs = static_cast<int>(seq_len.size());
+  const int max_len = *std::max_element(seq_len.begin(), seq_len.end());
+  const int max_blocks = (max_len + s.block_size - 1) / s.block_size + 1;
+  const int n_blocks = n_seqs * max_blocks;
+  // Random, disjoint block assignment from a shuffled pool.
+  std::vector<std::int32_t> pool_ids(static_cast<std::size_t>(n_blocks));
+  std::iota(pool_ids.begin(), pool_ids.end(), 0);
+  std::shuffle(pool_ids.begin(), pool_ids.end(), rng);
+  std::vector<std::int32_t> tables(static_cast<std::size_t>(n_seqs * max_blocks), -1);
+  std::size_t next = 0;
+  for (int q = 0; q < n_seqs; ++q) {
+    const int used = (seq_len[static_cast<std::size_t>(q)] + s.block_size - 1) / s.block_size;
+    ASSERT_LE(used, max_blocks);
+    for (int b = 0; b < used; ++b) tables[static_cast<std::size_t>(q * max_blocks + b)] = pool_ids[next++];
+  }
+
+  PagedKvView kv;
+  kv.type = s.kv_type;
+  kv.n_blocks = n_blocks;
+  kv.block_size = s.block_size;
+  kv.n_kv_heads = s.n_kv_heads;
+  kv.head_dim = s.head_dim;
+  std::vector<std::byte> k_pool(kv.slot_bytes() * static_cast<std::size_t>(n_blocks * s.block_size));
+  std::vector<std::byte> v_pool(k_pool.size());
+  kv.k = k_pool.data();
+  kv.v = v_pool.data();
+
+  const int kv_width = s.n_kv_heads * s.head_dim;
+  const int q_width = s.n_heads * s.head_dim;
+  std::vector<std::vector<float>> dense_k(static_cast<std::size_t>(n_seqs)), dense_v(static_cast<std::size_t>(n_seqs));
+  for (int q = 0; q < n_seqs; ++q) {
+    const int len = seq_len[static_cast<std::size_t>(q)];
+    dense_k[static_cast<std::size_t>(q)] = random_values(static_cast<std::size_t>(len * kv_width), 10 + q);
+    dense_v[static_cast<std::size_t>(q)] = random_values(static_cast<std::size_t>(len * kv_width), 50 + q);
+    for (int p = 0; p < len; ++p) {
+      paged_kv_store(kv, tables.data() + q * max_blocks, p, dense_k[static_cast<std::size_t>(q)].data() + p * kv_width,
+                     dense_v[static_cast<std::size_t>(q)].data() + p * kv_width);
+    }
+  }
+  // The batch: the last 3 positions of each sequence (a prefill chunk where
+  // long enough, a single decode token for the length-1 sequence).
+  std::vector<std::int32_t> token_seq, token_pos;
+  for (int q = 0; q < n_seqs; ++q) {
+    const int len = seq_len[static_cast<std::size_t>(q)];
+    for (int p = std::max(0, len - 3); p < len; ++p) {
+      token_seq.push_back(q);
+      token_pos.push_back(p);
+    }
+  }
+  const auto n_tokens = static_cast<std::int64_t>(token_seq.size());
+  const auto qv = random_values(static_cast<std::size_t>(n_tokens * q_width), 99);
+  std::vector<float> out(qv.size(), NAN);
+  AttentionBatch batch{.q = qv.data(),
+                       .out = out.data(),
+                       .n_tokens = n_tokens,
+                       .n_heads = s.n_heads,
+                       .token_seq = token_seq.data(),
+                       .token_pos = token_pos.data(),
+                       .block_tables = tables.data(),
+                       .max_blocks_per_seq = max_blocks,
+                       .scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim))};
+  ThreadPool threads(2);
+  KernelContext ctx(kernel_table(isa), &threads);
+  paged_attention(ctx, kv, batch);
+
+  const int group = s.n_heads / s.n_kv_heads;
+  for (std::int64_t t = 0; t < n_tokens; ++t) {
+    const auto q = static_cast<std::size_t>(token_seq[static_cast<std::size_t>(t)]);
+    const int pos = token_pos[static_cast<std::size_t>(t)];
+    for (int h = 0; h < s.n_heads; ++h) {
+      const int kvh = h / group;
+      const float* qh = qv.data() + t * q_width + h * s.head_dim;
+      std::vector<double> w(static_cast<std::size_t>(pos + 1));
+      double max = -INFINITY;
+      for (int p = 0; p <= pos; ++p) {
+        double dot = 0;
+        for (int d = 0; d < s.head_dim; ++d) {
+          dot += qh[d] * round_kv(dense_k[q][static_cast<std::size_t>(p * kv_width + kvh * s.head_dim + d)], s.kv_type);
+        }
+        w[static_cast<std::size_t>(p)] = dot * batch.scale;
+        max = std::max(max, w[static_cast<std::size_t>(p)]);
+      }
+      double sum = 0;
+      for (auto& x : w) sum += (x = std::exp(x - max));
+      for (int d = 0; d < s.head_dim; ++d) {
+        double want = 0;
+        for (int p = 0; p <= pos; ++p) {
+          want += w[static_cast<std::size_t>(p)] / sum *
+                  round_kv(dense_v[q][static_cast<std::size_t>(p * kv_width + kvh * s.head_dim + d)], s.kv_type);
+        }
+        ASSERT_NEAR(out[static_cast<std::size_t>(t * q_width + h * s.head_dim + d)], want, 2e-4)
+            << "token " << t << " head " << h << " dim " << d;
+      }
+    }
+  }
+}
+
+std::string attention_name(const ::testing::TestParamInfo<std::tuple<Isa, Shape>>& info) {
+  const auto& [isa, s] = info.param;
+  return std::string(isa_name(isa)) + "_h" + std::to_string(s.n_heads) + "_kv" + std::to_string(s.n_kv_heads) + "_d" +
+         std::to_string(s.head_dim) + "_b" + std::to_string(s.block_size) + "_" +
+         std::string(ggml_type_name(s.kv_type));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Isa, PagedAttention,
+    ::testing::Combine(::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
+                       ::testing::Values(Shape{4, 4, 32, 16, GgmlType::kF32}, Shape{8, 2, 64, 16, GgmlType::kF16},
+                                         Shape{6, 1, 20, 5, GgmlType::kF16}, Shape{32, 4, 64, 32, GgmlType::kF32})),
+    attention_name);
+
+}  // namespace
+}  // namespace servir::kernels
