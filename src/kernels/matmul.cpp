@@ -41,9 +41,15 @@ void matmul(KernelContext& ctx, const TensorView& a, const TensorView& w, const 
     act_stride = row_bytes(*at, K);
     std::byte* q = ctx.scratch(act_stride * static_cast<std::size_t>(M));
     const FromF32Fn quantize = table.quantizer(wt->vec_dot_type);
-    ctx.parallel_for(M, 1, [&](std::int64_t m0, std::int64_t m1) {
+    auto quantize_rows = [&](std::int64_t m0, std::int64_t m1) {
       for (std::int64_t m = m0; m < m1; ++m) quantize(a.row_f32(m), q + m * act_stride, K);
-    });
+    };
+    // A few rows (decode) are quicker on this thread than a fork/join.
+    if (M * K < 64 * 1024) {
+      quantize_rows(0, M);
+    } else {
+      ctx.parallel_for(M, 1, quantize_rows);
+    }
     act = q;
   }
 
