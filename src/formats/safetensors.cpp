@@ -94,7 +94,10 @@ Status SafetensorsFile::parse_header() {
   const std::uint64_t data_start = 8 + n;
   const std::uint64_t data_size = bytes_.size() - data_start;
   tensors_.reserve(header.size());
-  for (const auto& [key, entry] : header.items()) {
+  for (const auto& item : header.items()) {
+    // Named copies: clang 14 cannot capture structured bindings in lambdas.
+    const std::string& key = item.key();
+    const nlohmann::json& entry = item.value();
     if (key == "__metadata__") {
       if (!entry.is_object()) return fail(ErrorCode::kCorruptData, "__metadata__ is not an object");
       for (const auto& [mk, mv] : entry.items()) {
