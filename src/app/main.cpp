@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/cmd_tokenize.h"
 #include "app/commands.h"
 #include "util/log.h"
 
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
 
   servir::app::register_inspect_command(app);
   servir::app::register_testmodel_command(app);
+  servir::app::register_tokenize_commands(app);
   servir::app::register_serve_command(app);
 
   try {
