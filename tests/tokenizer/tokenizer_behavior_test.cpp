@@ -179,6 +179,12 @@ TEST(TokenizerBehavior, MalformedFilesAreErrors) {
   bad_bos.bos_id = 5;
   EXPECT_FALSE(Tokenizer::create(std::move(bad_bos)).ok());
   EXPECT_FALSE(load_tokenizer("/nonexistent/tokenizer.json").ok());
+  // SentencePiece protobufs: truncated, wrong wire types, no pieces.
+  for (const std::string& bytes : {std::string("\x0A\x05\x0A\x01"), std::string("\x0A\xFF\xFF\xFF\xFF\x0F"),
+                                   std::string("\x0F"), std::string(""), std::string("\x12\x00")}) {
+    const auto* data = reinterpret_cast<const std::byte*>(bytes.data());
+    EXPECT_FALSE(tokenizer_spec_from_sentencepiece({data, bytes.size()}, "x").ok());
+  }
 }
 
 }  // namespace

@@ -81,6 +81,31 @@ INSTANTIATE_TEST_SUITE_P(Vocab, TokenizerVocabVectors,
                            return name;
                          });
 
+// The Llama-2 SentencePiece model file holds the same vocabulary as the
+// llama-spm GGUF, so it must reproduce the same vectors.
+TEST(TokenizerSentencePiece, Llama2ModelFileReproducesLlamaSpmVectors) {
+  const auto model = shared_path("testdata/tokenizers/llama2-spm/tokenizer.model");
+  const auto gguf = shared_path("testdata/vocab/ggml-vocab-llama-spm.gguf");
+  SKIP_WITHOUT_SHARED(model);
+  SKIP_WITHOUT_SHARED(gguf);
+  Result<Tokenizer> tok = load_tokenizer(model.string());
+  ASSERT_TRUE(tok.ok()) << tok.status().to_string();
+  EXPECT_EQ(tok->n_tokens(), 32000u);
+  EXPECT_EQ(tok->bos_id(), 1);
+  EXPECT_EQ(tok->eos_id(), 2);
+  const std::vector<std::string> inputs = split_inputs(read_file(gguf.string() + ".inp"));
+  std::istringstream out(read_file(gguf.string() + ".out"));
+  int passed = 0;
+  for (const std::string& input : inputs) {
+    std::string line;
+    std::getline(out, line);
+    const std::vector<TokenId> got = tok->encode(input, {.add_special = false});
+    EXPECT_EQ(ids_string(got), ids_string(parse_ids(line))) << "'" << input << "'";
+    passed += got == parse_ids(line) ? 1 : 0;
+  }
+  std::printf("[ vectors  ] llama2-spm/tokenizer.model: %d/%zu passed\n", passed, inputs.size());
+}
+
 class TokenizerHfGoldens : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TokenizerHfGoldens, ReproduceHuggingFaceIds) {
@@ -147,7 +172,8 @@ INSTANTIATE_TEST_SUITE_P(Models, TokenizerRoundTrip,
                          ::testing::Values("tokenizers/gpt2-hf", "tokenizers/llama3", "tokenizers/mistral",
                                            "tokenizers/qwen3", "vocab/ggml-vocab-gpt-2.gguf",
                                            "vocab/ggml-vocab-llama-spm.gguf", "vocab/ggml-vocab-phi-3.gguf",
-                                           "vocab/ggml-vocab-deepseek-coder.gguf", "vocab/ggml-vocab-falcon.gguf"),
+                                           "vocab/ggml-vocab-deepseek-coder.gguf", "vocab/ggml-vocab-falcon.gguf",
+                                           "tokenizers/llama2-spm/tokenizer.model"),
                          [](const auto& info) {
                            std::string name = info.param;
                            for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
