@@ -23,16 +23,7 @@ class KernelContext {
   ThreadPool* pool() const { return pool_; }
   int n_threads() const { return pool_ != nullptr ? pool_->size() : 1; }
 
-  // fn(thread_index, n_threads) on every thread of the pool (or inline).
-  template <typename Fn>
-  void run(Fn&& fn) const {
-    if (pool_ != nullptr) {
-      pool_->run(fn);
-    } else {
-      fn(0, 1);
-    }
-  }
-
+  // fn(begin, end) over chunks of [0, n) on the pool (or inline).
   template <typename Fn>
   void parallel_for(std::int64_t n, std::int64_t grain, Fn&& fn) const {
     if (pool_ != nullptr) {

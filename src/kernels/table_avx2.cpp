@@ -15,6 +15,11 @@ void fill_kernel_table_avx2(KernelTable& t) {
   t.from_f32[slot(GgmlType::kQ8_0)] = avx2::quantize_row_q8_0;
   t.from_f32[slot(GgmlType::kQ8_K)] = avx2::quantize_row_q8_K;
   t.to_f32[slot(GgmlType::kF16)] = avx2::dequantize_row_f16;
+  t.rms_norm = avx2::rms_norm;
+  t.softmax = avx2::softmax;
+  t.silu = avx2::silu;
+  t.swiglu = avx2::swiglu;
+  t.add = avx2::add;
 }
 
 }  // namespace servir::kernels

@@ -16,6 +16,11 @@ void fill_kernel_table_avx512(KernelTable& t) {
   t.from_f32[slot(GgmlType::kQ8_0)] = avx512::quantize_row_q8_0;
   t.from_f32[slot(GgmlType::kQ8_K)] = avx512::quantize_row_q8_K;
   t.to_f32[slot(GgmlType::kF16)] = avx512::dequantize_row_f16;
+  t.rms_norm = avx512::rms_norm;
+  t.softmax = avx512::softmax;
+  t.silu = avx512::silu;
+  t.swiglu = avx512::swiglu;
+  t.add = avx512::add;
 }
 
 }  // namespace servir::kernels

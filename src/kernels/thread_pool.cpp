@@ -12,15 +12,13 @@
 #define SERVIR_CPU_RELAX() ((void)0)
 #endif
 
-#include "util/check.h"
-
 namespace servir::kernels {
 namespace {
 
-// Pause iterations before a worker goes to sleep (tens of microseconds):
-// long enough to bridge the gaps between the kernels of one layer, short
-// enough not to steal a shared machine's cores between requests.
-constexpr int kSpinIterations = 1 << 14;
+// Pause iterations before a worker sleeps / the caller yields (roughly
+// 0.1-1 ms): long enough to bridge the gaps between the kernels of a layer,
+// short enough not to steal a shared machine's cores between requests.
+constexpr int kSpinIterations = 1 << 12;
 
 }  // namespace
 
@@ -40,28 +38,31 @@ int physical_core_count() {
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads > 0 ? n_threads : physical_core_count()) {
   workers_.reserve(static_cast<std::size_t>(n_threads_ - 1));
-  for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
 ThreadPool::~ThreadPool() {
   stop_.store(true, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_seq_cst);
   generation_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::run_erased(TaskFn fn, void* ctx) {
-  task_ = fn;
-  task_ctx_ = ctx;
-  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
+void ThreadPool::run_chunks(ChunkFn fn, void* ctx, std::int64_t n_chunks) {
+  const std::uint32_t job = ++last_job_;
+  fn_.store(fn, std::memory_order_relaxed);
+  ctx_.store(ctx, std::memory_order_relaxed);
+  n_chunks_.store(n_chunks, std::memory_order_relaxed);
+  done_.store(0, std::memory_order_relaxed);
+  claim_.store(static_cast<std::uint64_t>(job) << 32, std::memory_order_release);
   // seq_cst pairs with the worker's sleepers_ increment: either we see a
   // sleeper and wake it, or it sees the new generation before sleeping.
-  generation_.fetch_add(1, std::memory_order_seq_cst);
+  generation_.store(job, std::memory_order_seq_cst);
   if (sleepers_.load(std::memory_order_seq_cst) > 0) generation_.notify_all();
-  fn(ctx, 0, n_threads_);
-  // Spin for the stragglers; yield if that takes long (an oversubscribed
-  // machine may have descheduled a worker, and it needs this core).
-  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
+  work_on(job);
+  // Only chunks a worker claimed and is still running are left; yield if
+  // that takes long (the OS may have preempted it, and it needs this core).
+  for (int spin = 0; done_.load(std::memory_order_acquire) != n_chunks; ++spin) {
     if (spin < kSpinIterations) {
       SERVIR_CPU_RELAX();
     } else {
@@ -70,7 +71,24 @@ void ThreadPool::run_erased(TaskFn fn, void* ctx) {
   }
 }
 
-void ThreadPool::worker_loop(int index) {
+void ThreadPool::work_on(std::uint32_t job_id) {
+  // Read the job, then claim chunks tagged with its id. A claim only
+  // succeeds while the job is open, and the caller does not publish the next
+  // job before every claimed chunk is done, so fn/ctx read here are the job's.
+  const ChunkFn fn = fn_.load(std::memory_order_acquire);
+  void* const ctx = ctx_.load(std::memory_order_acquire);
+  const auto n_chunks = static_cast<std::uint64_t>(n_chunks_.load(std::memory_order_acquire));
+  std::uint64_t cur = claim_.load(std::memory_order_acquire);
+  for (;;) {
+    if ((cur >> 32) != job_id || (cur & 0xffffffffu) >= n_chunks) return;
+    if (!claim_.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+    fn(ctx, static_cast<std::int64_t>(cur & 0xffffffffu));
+    done_.fetch_add(1, std::memory_order_acq_rel);
+    cur = claim_.load(std::memory_order_acquire);
+  }
+}
+
+void ThreadPool::worker_loop() {
   std::uint32_t seen = 0;
   for (;;) {
     std::uint32_t gen = generation_.load(std::memory_order_acquire);
@@ -86,8 +104,7 @@ void ThreadPool::worker_loop(int index) {
     }
     seen = gen;
     if (stop_.load(std::memory_order_relaxed)) return;
-    task_(task_ctx_, index, n_threads_);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    work_on(gen);
   }
 }
 

@@ -1,20 +1,25 @@
 // ThreadPool: persistent workers for the per-layer parallel loops of a
 // forward pass (owner, move-less; create once per engine).
 //
-// run(fn) is a fork/join: every thread of the pool, the caller included as
-// thread 0, calls fn(thread_index, n_threads) once and run() returns when all
-// have finished. There is no task queue, no mutex and no allocation per call:
-// workers spin briefly on a generation counter, then sleep on it (futex via
-// std::atomic::wait), so back-to-back calls of one decode step cost well
-// under a microsecond of hand-off each while an idle pool uses no CPU.
+// parallel_for(n, grain, fn) splits [0, n) into chunks of whole grains and
+// calls fn(begin, end) on each, on the calling thread and the workers. Chunks
+// are claimed from one atomic counter, so a thread that the OS preempts (a
+// shared or oversubscribed machine) does not hold the others up: whoever is
+// running takes the remaining chunks, and both cores finish together. The
+// caller returns once every chunk is done; a worker that wakes late finds the
+// job closed and never touches it. No task queue, no mutex and no allocation
+// per call: workers spin briefly on a generation counter, then sleep on it
+// (futex, via std::atomic::wait).
 //
-// Thread-safety: run() must not be called concurrently or re-entrantly; the
-// pool belongs to one engine thread.
+// Thread-safety: parallel_for must not be called concurrently or from
+// inside fn; the pool belongs to one engine thread.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace servir::kernels {
@@ -33,42 +38,48 @@ class ThreadPool {
   int size() const { return n_threads_; }
 
   template <typename Fn>
-  void run(Fn&& fn) {
-    if (n_threads_ == 1) {
-      fn(0, 1);
-      return;
-    }
-    run_erased([](void* ctx, int i, int n) { (*static_cast<Fn*>(ctx))(i, n); }, &fn);
-  }
-
-  // Splits [0, n) into size() contiguous ranges of whole `grain`s, as even
-  // as possible, and calls fn(begin, end) for each non-empty one.
-  template <typename Fn>
   void parallel_for(std::int64_t n, std::int64_t grain, Fn&& fn) {
     if (n <= 0) return;
-    const std::int64_t units = (n + grain - 1) / grain;
-    run([&](int i, int nt) {
-      const std::int64_t u0 = units * i / nt;
-      const std::int64_t u1 = units * (i + 1) / nt;
-      const std::int64_t begin = u0 * grain;
-      const std::int64_t end = u1 * grain < n ? u1 * grain : n;
-      if (begin < end) fn(begin, end);
-    });
+    if (grain < 1) grain = 1;
+    // About 8 chunks per thread: enough to balance, few enough to be cheap.
+    const std::int64_t target = (n + 8 * n_threads_ - 1) / (8 * n_threads_);
+    const std::int64_t chunk = std::max<std::int64_t>(grain, (target + grain - 1) / grain * grain);
+    const std::int64_t n_chunks = (n + chunk - 1) / chunk;
+    if (n_threads_ == 1 || n_chunks == 1) {
+      fn(std::int64_t{0}, n);
+      return;
+    }
+    struct Job {
+      std::remove_reference_t<Fn>* fn;
+      std::int64_t n, chunk;
+    } job{&fn, n, chunk};
+    run_chunks(
+        [](void* ctx, std::int64_t c) {
+          auto* j = static_cast<Job*>(ctx);
+          const std::int64_t begin = c * j->chunk;
+          (*j->fn)(begin, std::min(j->n, begin + j->chunk));
+        },
+        &job, n_chunks);
   }
 
  private:
-  using TaskFn = void (*)(void* ctx, int thread_index, int n_threads);
+  using ChunkFn = void (*)(void* ctx, std::int64_t chunk);
 
-  void run_erased(TaskFn fn, void* ctx);
-  void worker_loop(int index);
+  void run_chunks(ChunkFn fn, void* ctx, std::int64_t n_chunks);
+  // Claims and runs chunks of job `job_id` until none is left.
+  void work_on(std::uint32_t job_id);
+  void worker_loop();
 
   int n_threads_;
   std::vector<std::thread> workers_;
-  TaskFn task_ = nullptr;
-  void* task_ctx_ = nullptr;
+  std::uint32_t last_job_ = 0;
+  std::atomic<ChunkFn> fn_{nullptr};
+  std::atomic<void*> ctx_{nullptr};
+  std::atomic<std::int64_t> n_chunks_{0};
+  alignas(64) std::atomic<std::uint64_t> claim_{0};  // job id << 32 | next chunk
+  alignas(64) std::atomic<std::int64_t> done_{0};    // chunks finished in the current job
   alignas(64) std::atomic<std::uint32_t> generation_{0};
-  alignas(64) std::atomic<int> pending_{0};
-  alignas(64) std::atomic<int> sleepers_{0};
+  std::atomic<int> sleepers_{0};
   std::atomic<bool> stop_{false};
 };
 

@@ -1,6 +1,8 @@
 #include "kernels/thread_pool.h"
 
 #include <atomic>
+#include <chrono>
+#include <set>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -8,26 +10,15 @@
 namespace servir::kernels {
 namespace {
 
-TEST(ThreadPool, EveryThreadRunsOncePerCall) {
+TEST(ThreadPool, ParallelForCoversRangeOnceInWholeGrains) {
   ThreadPool pool(3);
   ASSERT_EQ(pool.size(), 3);
-  for (int iter = 0; iter < 300; ++iter) {
-    std::vector<int> hits(3, 0);
-    pool.run([&](int i, int n) {
-      ASSERT_EQ(n, 3);
-      hits[static_cast<std::size_t>(i)] += 1;
-    });
-    ASSERT_EQ(hits, std::vector<int>({1, 1, 1})) << "iteration " << iter;
-  }
-}
-
-TEST(ThreadPool, ParallelForCoversRangeOnce) {
-  ThreadPool pool(2);
-  for (std::int64_t n : {0, 1, 5, 16, 17, 1000}) {
+  for (std::int64_t n : {0, 1, 5, 16, 17, 1000, 100003}) {
     for (std::int64_t grain : {1, 4, 16}) {
       std::vector<std::atomic<int>> seen(static_cast<std::size_t>(n));
       pool.parallel_for(n, grain, [&](std::int64_t b, std::int64_t e) {
-        EXPECT_TRUE(b % grain == 0);
+        EXPECT_EQ(b % grain, 0);
+        EXPECT_TRUE(e == n || e % grain == 0);
         for (std::int64_t i = b; i < e; ++i) seen[static_cast<std::size_t>(i)]++;
       });
       for (auto& s : seen) ASSERT_EQ(s.load(), 1) << "n=" << n << " grain=" << grain;
@@ -35,22 +26,53 @@ TEST(ThreadPool, ParallelForCoversRangeOnce) {
   }
 }
 
+TEST(ThreadPool, BackToBackJobsNeverMix) {
+  ThreadPool pool(2);
+  for (int iter = 0; iter < 2000; ++iter) {
+    std::atomic<std::int64_t> sum{0};
+    const std::int64_t n = 64 + iter % 7;
+    pool.parallel_for(n, 1, [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t i = b; i < e; ++i) sum += i + iter;
+    });
+    ASSERT_EQ(sum.load(), n * (n - 1) / 2 + n * iter) << "iteration " << iter;
+  }
+}
+
+TEST(ThreadPool, WorkersShareTheWork) {
+  ThreadPool pool(2);
+  std::set<std::thread::id> ids;
+  for (int iter = 0; iter < 200 && ids.size() < 2; ++iter) {
+    std::atomic<int> spins{0};
+    std::vector<std::thread::id> who(64);
+    pool.parallel_for(64, 1, [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t i = b; i < e; ++i) {
+        who[static_cast<std::size_t>(i)] = std::this_thread::get_id();
+        while (spins.fetch_add(1) % 1000 != 0) {
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    });
+    ids.insert(who.begin(), who.end());
+  }
+  EXPECT_EQ(ids.size(), 2u);
+}
+
 TEST(ThreadPool, WakesAfterSleeping) {
   ThreadPool pool(2);
   std::atomic<int> total{0};
   for (int iter = 0; iter < 3; ++iter) {
     std::this_thread::sleep_for(std::chrono::milliseconds(30));  // workers go to sleep
-    pool.run([&](int, int) { total++; });
+    pool.parallel_for(100, 1, [&](std::int64_t b, std::int64_t e) { total += static_cast<int>(e - b); });
   }
-  EXPECT_EQ(total.load(), 6);
+  EXPECT_EQ(total.load(), 300);
 }
 
 TEST(ThreadPool, SingleThreadRunsInline) {
   ThreadPool pool(1);
   int calls = 0;
-  pool.run([&](int i, int n) {
-    EXPECT_EQ(i, 0);
-    EXPECT_EQ(n, 1);
+  pool.parallel_for(10, 1, [&](std::int64_t b, std::int64_t e) {
+    EXPECT_EQ(b, 0);
+    EXPECT_EQ(e, 10);
     ++calls;
   });
   EXPECT_EQ(calls, 1);

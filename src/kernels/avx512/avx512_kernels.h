@@ -20,3 +20,13 @@ void quantize_row_q8_K(const float* src, void* dst, std::int64_t n);
 void dequantize_row_f16(const void* src, float* dst, std::int64_t n);
 
 }  // namespace servir::kernels::avx512
+
+namespace servir::kernels::avx512 {
+
+void rms_norm(const float* x, const float* weight, float* y, std::int64_t n, float eps);
+void softmax(float* x, std::int64_t n);
+void silu(const float* x, float* y, std::int64_t n);
+void swiglu(const float* gate, const float* up, float* out, std::int64_t n);
+void add(const float* a, const float* b, float* out, std::int64_t n);
+
+}  // namespace servir::kernels::avx512
