@@ -5,6 +5,7 @@
 #include <array>
 #include <cstring>
 #include <memory>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -87,8 +88,22 @@ Status SafetensorsFile::parse_header() {
   }
   header_bytes_ = n;
   const char* begin = reinterpret_cast<const char*>(bytes_.data()) + 8;
-  const nlohmann::json header = nlohmann::json::parse(begin, begin + n, nullptr, /*allow_exceptions=*/false);
+  // JSON objects may repeat a key and parsers keep one silently; two
+  // entries for one tensor name are a corrupt file, so watch the top level.
+  std::set<std::string> top_level_keys;
+  std::string duplicate;
+  const nlohmann::json::parser_callback_t watch_duplicates = [&](int depth, nlohmann::json::parse_event_t event,
+                                                                 nlohmann::json& parsed) {
+    if (event == nlohmann::json::parse_event_t::key && depth == 1 && duplicate.empty() &&
+        !top_level_keys.insert(parsed.get<std::string>()).second) {
+      duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
+  const nlohmann::json header = nlohmann::json::parse(begin, begin + n, watch_duplicates, /*allow_exceptions=*/false);
   if (header.is_discarded()) return fail(ErrorCode::kCorruptData, "header at offset 8 is not valid JSON");
+  if (!duplicate.empty())
+    return fail(ErrorCode::kCorruptData, fmt::format("tensor '{}' appears twice in the header", duplicate));
   if (!header.is_object()) return fail(ErrorCode::kCorruptData, "header is not a JSON object");
 
   const std::uint64_t data_start = 8 + n;

@@ -125,6 +125,13 @@ TEST(Safetensors, MissingFields) {
               HasSubstr("'data_offsets' must be [begin, end]"));
 }
 
+TEST(Safetensors, DuplicateTensorNames) {
+  const Status st = parse_error(with_header(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+        "a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})",
+                                            8));
+  EXPECT_THAT(st.message(), HasSubstr("tensor 'a' appears twice"));
+}
+
 TEST(Safetensors, MetadataValuesMustBeStrings) {
   EXPECT_THAT(parse_error(with_header(R"({"__metadata__": {"n": 3}})", 0)).message(),
               HasSubstr("__metadata__ value of 'n' is not a string"));
