@@ -551,8 +551,13 @@ Value f_wordcount(Interpreter& in, const Value& v, CallArgs& args) {
   std::int64_t n = 0;
   bool in_word = false;
   for (char32_t cp : utf8_decode(text_of(in, v))) {
+    // Python's \w: letters and digits of any script; symbols, emoji and
+    // punctuation blocks are not word characters.
+    bool symbol = (cp >= 0x80 && cp < 0xC0 && cp != 0xAA && cp != 0xB5 && cp != 0xBA) || cp == 0xD7 || cp == 0xF7 ||
+                  (cp >= 0x2000 && cp < 0x2C00) || (cp >= 0x3000 && cp < 0x3004) || (cp >= 0xFE00 && cp < 0xFE10) ||
+                  (cp >= 0x1F000 && cp < 0x20000) || (cp >= 0xFF00 && cp < 0xFF10);
     bool word = (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == '_' ||
-                (cp >= 0x80 && !py_isspace(cp));
+                (cp >= 0x80 && !py_isspace(cp) && !symbol);
     if (word && !in_word) ++n;
     in_word = word;
   }

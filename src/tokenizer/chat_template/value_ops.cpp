@@ -93,9 +93,82 @@ Value repeat(const Value& seq, std::int64_t n, std::size_t max_size) {
   return seq.as_list().is_tuple ? Value::tuple(std::move(items)) : Value::list(std::move(items));
 }
 
-// "%s" % args: printf-style formatting of str.__mod__ for the common codes.
-Value percent_format(const std::string& fmt_str, const Value& args) {
+// One %-conversion of str.__mod__: flags, width, precision, type.
+std::string percent_one(const Value& arg, std::string_view flags, int width, int precision, char code) {
+  bool left = flags.find('-') != std::string_view::npos;
+  bool zero = flags.find('0') != std::string_view::npos && !left;
+  bool plus = flags.find('+') != std::string_view::npos;
+  bool space = flags.find(' ') != std::string_view::npos;
+  std::string body;
+  switch (code) {
+    case 's':
+    case 'r':
+    case 'a': {
+      body = code == 's' ? py_str(arg) : py_repr(arg);
+      if (precision >= 0 && static_cast<std::size_t>(precision) < body.size())
+        body.resize(static_cast<std::size_t>(precision));
+      zero = false;
+      break;
+    }
+    case 'd':
+    case 'i':
+    case 'u':
+    case 'x':
+    case 'X':
+    case 'o': {
+      if (!is_numeric(arg)) fail("%{} format: a real number is required, not {}", code, type_name(arg));
+      double f = arg.as_float();
+      if (arg.is_float() && (!std::isfinite(f) || std::fabs(f) >= 9.2e18)) fail("cannot convert float to integer");
+      std::int64_t v = arg.is_float() ? static_cast<std::int64_t>(f) : arg.as_int();
+      std::uint64_t mag = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+      if (code == 'x') {
+        body = fmt::format("{:x}", mag);
+      } else if (code == 'X') {
+        body = fmt::format("{:X}", mag);
+      } else if (code == 'o') {
+        body = fmt::format("{:o}", mag);
+      } else {
+        body = std::to_string(mag);
+      }
+      std::string sign = v < 0 ? "-" : (plus ? "+" : (space ? " " : ""));
+      sign.append(body);
+      body = std::move(sign);
+      break;
+    }
+    case 'f':
+    case 'F':
+    case 'e':
+    case 'E':
+    case 'g':
+    case 'G': {
+      if (!is_numeric(arg)) fail("must be real number, not {}", type_name(arg));
+      double f = arg.as_float();
+      int p = precision < 0 ? 6 : std::min(precision, 100);
+      std::string spec = fmt::format("{{:{}{}.{}{}}}", plus ? "+" : (space ? " " : ""), "", p, code);
+      body = fmt::format(fmt::runtime(spec), f);
+      break;
+    }
+    default:
+      fail("unsupported format character '{}'", code);
+  }
+  if (width > 0 && body.size() < static_cast<std::size_t>(width)) {
+    std::size_t pad = static_cast<std::size_t>(width) - body.size();
+    if (left) {
+      body.append(pad, ' ');
+    } else if (zero) {
+      std::size_t sign = (!body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ')) ? 1 : 0;
+      body.insert(sign, pad, '0');
+    } else {
+      body.insert(0, pad, ' ');
+    }
+  }
+  return body;
+}
+
+// "%s" % args: printf-style formatting of str.__mod__.
+Value percent_format(const std::string& fmt_str, const Value& args, std::size_t max_size) {
   std::vector<Value> list;
+  const DictData* mapping = args.is_dict() ? &args.as_dict() : nullptr;
   if (args.is_list() && args.as_list().is_tuple) {
     list = args.as_list().items;
   } else {
@@ -110,35 +183,43 @@ Value percent_format(const std::string& fmt_str, const Value& args) {
       continue;
     }
     if (++i >= fmt_str.size()) fail("incomplete format");
-    char code = fmt_str[i];
-    if (code == '%') {
+    if (fmt_str[i] == '%') {
       out.push_back('%');
       continue;
     }
-    if (next >= list.size()) fail("not enough arguments for format string");
-    const Value& arg = list[next++];
-    switch (code) {
-      case 's':
-        append_py_str(out, arg);
-        break;
-      case 'r':
-        out += py_repr(arg);
-        break;
-      case 'd':
-      case 'i':
-        if (!is_numeric(arg)) fail("%d format: a real number is required, not {}", type_name(arg));
-        out += std::to_string(arg.is_float() ? static_cast<std::int64_t>(arg.as_float()) : arg.as_int());
-        break;
-      case 'f':
-        if (!is_numeric(arg)) fail("must be real number, not {}", type_name(arg));
-        out += fmt::format("{:.6f}", arg.as_float());
-        break;
-      default:
-        fail("unsupported format character '{}'", code);
+    const Value* arg = nullptr;
+    if (fmt_str[i] == '(') {
+      std::size_t close = fmt_str.find(')', i);
+      if (close == std::string::npos) fail("incomplete format key");
+      if (!mapping) fail("format requires a mapping");
+      arg = mapping->find(std::string_view(fmt_str).substr(i + 1, close - i - 1));
+      if (!arg) fail("KeyError: '{}'", fmt_str.substr(i + 1, close - i - 1));
+      i = close + 1;
     }
+    std::size_t flags_start = i;
+    while (i < fmt_str.size() && std::string_view("-+ #0").find(fmt_str[i]) != std::string_view::npos) ++i;
+    std::string_view flags = std::string_view(fmt_str).substr(flags_start, i - flags_start);
+    int width = 0, precision = -1;
+    while (i < fmt_str.size() && fmt_str[i] >= '0' && fmt_str[i] <= '9') {
+      width = std::min(width * 10 + (fmt_str[i++] - '0'), 1 << 24);
+    }
+    if (i < fmt_str.size() && fmt_str[i] == '.') {
+      precision = 0;
+      ++i;
+      while (i < fmt_str.size() && fmt_str[i] >= '0' && fmt_str[i] <= '9') {
+        precision = std::min(precision * 10 + (fmt_str[i++] - '0'), 1 << 24);
+      }
+    }
+    if (i >= fmt_str.size()) fail("incomplete format");
+    if (static_cast<std::size_t>(width) > max_size) fail_limit("format width too large");
+    if (!arg) {
+      if (next >= list.size()) fail("not enough arguments for format string");
+      arg = &list[next++];
+    }
+    out += percent_one(*arg, flags, width, precision, fmt_str[i]);
+    if (out.size() > max_size) fail_limit("formatted string too large");
   }
-  if (next < list.size() && !(list.size() == 1 && list[0].is_dict()))
-    fail("not all arguments converted during string formatting");
+  if (!mapping && next < list.size()) fail("not all arguments converted during string formatting");
   return Value::string(std::move(out));
 }
 
@@ -474,7 +555,7 @@ Value binary_op(std::string_view op, const Value& a, const Value& b, std::size_t
     return Value::floating(std::floor(a.as_float() / b.as_float()));
   }
   if (op == "%") {
-    if (a.is_string()) return percent_format(a.as_string(), b);
+    if (a.is_string()) return percent_format(a.as_string(), b, max_result_size);
     if (ints) return Value::integer(py_mod(x, y));
     if (!nums) fail_operands(op, a, b);
     return Value::floating(float_mod(a.as_float(), b.as_float()));
