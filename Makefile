@@ -13,6 +13,10 @@ SAN_DIR       ?= build-san
 JOBS          ?= $(shell nproc)
 FUZZ_SECONDS  ?= 60
 CMAKE_GEN     := -G Ninja
+# Let ccache reuse objects across clones in different folders (CI clones
+# afresh each run).
+export CCACHE_BASEDIR   := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 SOURCES        = $(shell git ls-files '*.cpp' '*.h' 2>/dev/null || find src tests bench fuzz -name '*.cpp' -o -name '*.h')
 
 .PHONY: all build deps test test-release test-san lint format fuzz serve clean bench-kernels

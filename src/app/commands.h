@@ -9,6 +9,7 @@ namespace servir::app {
 
 void register_inspect_command(CLI::App& app);
 void register_testmodel_command(CLI::App& app);
+void register_template_command(CLI::App& app);
 void register_serve_command(CLI::App& app);
 
 // Prints "servir: <message>" to stderr and throws CLI::RuntimeError(code).
