@@ -117,6 +117,8 @@ std::string unescape(std::string_view body, int line) {
         append_cp(cp);
         break;
       }
+      case 'N':
+        throw TemplateError(ErrorCode::kInvalidArgument, "\\N{...} escapes are not supported", line);
       default:
         if (e >= '0' && e <= '7') {
           char32_t cp = static_cast<char32_t>(e - '0');
