@@ -17,6 +17,8 @@ std::filesystem::path shared_dir() {
 
 std::filesystem::path shared_path(const std::string& relative) { return shared_dir() / relative; }
 
+std::filesystem::path source_dir() { return SERVIR_SOURCE_DIR; }
+
 std::filesystem::path servir_binary() {
   if (const char* env = std::getenv("SERVIR_BINARY")) return env;
   return std::filesystem::path(SERVIR_BUILD_DIR) / "servir";

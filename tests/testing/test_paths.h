@@ -14,6 +14,9 @@ namespace servir::testing {
 std::filesystem::path shared_dir();
 std::filesystem::path shared_path(const std::string& relative);
 
+// The repository root (scripts such as tests/reference/*.py live there).
+std::filesystem::path source_dir();
+
 // The built `servir` binary (SERVIR_BINARY, set by CTest).
 std::filesystem::path servir_binary();
 

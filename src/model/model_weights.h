@@ -1,0 +1,59 @@
+// ModelWeights: the tensors of a Llama-family model bound for compute.
+//
+// Matrices are kernel TensorViews straight into the mmapped files (no copy,
+// whatever their type). Vectors (norm weights, biases) are small, so they are
+// converted once to F32 and owned here: the per-row kernels take F32.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "formats/model_description.h"
+#include "kernels/kernel_table.h"
+#include "kernels/tensor_view.h"
+
+namespace servir {
+
+struct LayerWeights {
+  const float* attn_norm = nullptr;    // [hidden]
+  kernels::TensorView wq, wk, wv, wo;  // [q_dim, hidden], [kv_dim, hidden] x2, [hidden, q_dim]
+  const float* bq = nullptr;           // [q_dim], qkv bias (qwen2); null when absent
+  const float* bk = nullptr;
+  const float* bv = nullptr;
+  const float* q_norm = nullptr;  // [head_dim] (qwen3)
+  const float* k_norm = nullptr;
+  const float* ffn_norm = nullptr;           // [hidden]
+  kernels::TensorView w_gate, w_up, w_down;  // [ffn, hidden] x2, [hidden, ffn]
+};
+
+class ModelWeights {
+ public:
+  // Fails when a tensor's type has no kernel in `table` (a clear message
+  // naming the tensor and type) or a vector has a type we cannot convert.
+  static Result<ModelWeights> bind(const ModelDescription& model, const kernels::KernelTable& table);
+
+  ModelWeights(ModelWeights&&) noexcept = default;
+  ModelWeights& operator=(ModelWeights&&) noexcept = default;
+  ModelWeights(const ModelWeights&) = delete;
+  ModelWeights& operator=(const ModelWeights&) = delete;
+
+  const kernels::TensorView& token_embd() const { return token_embd_; }  // [vocab, hidden]
+  const kernels::TensorView& output() const { return output_; }          // [vocab, hidden]
+  const float* output_norm() const { return output_norm_; }
+  const LayerWeights& layer(std::int64_t i) const { return layers_[static_cast<std::size_t>(i)]; }
+  // Bytes of weights one decode step reads (all matrices, embedding row excluded).
+  std::uint64_t bytes_per_token() const { return bytes_per_token_; }
+
+ private:
+  ModelWeights() = default;
+
+  kernels::TensorView token_embd_;
+  kernels::TensorView output_;
+  const float* output_norm_ = nullptr;
+  std::vector<LayerWeights> layers_;
+  std::vector<std::vector<float>> owned_vectors_;  // F32 copies of non-F32 vectors
+  std::uint64_t bytes_per_token_ = 0;
+};
+
+}  // namespace servir

@@ -1,0 +1,252 @@
+#include "model/transformer.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "kernels/matmul.h"
+#include "kernels/ops/ops.h"
+
+namespace servir {
+namespace {
+
+using kernels::TensorView;
+
+Result<kernels::RopeConfig> rope_config(const ModelConfig& c) {
+  kernels::RopeConfig r;
+  r.head_dim = static_cast<int>(c.head_dim);
+  r.n_rot = static_cast<int>(c.rope_dim);
+  r.freq_base = static_cast<float>(c.rope_theta);
+  r.layout = c.rope_layout == RopeLayout::kInterleaved ? kernels::RopeLayout::kNormal : kernels::RopeLayout::kNeox;
+  switch (c.rope_scaling.type) {
+    case RopeScalingType::kNone:
+      break;
+    case RopeScalingType::kLinear:
+      r.linear_scale = static_cast<float>(c.rope_scaling.factor);
+      break;
+    case RopeScalingType::kLlama3:
+      if (c.rope_scaling.freq_factors_tensor) {
+        return make_error(ErrorCode::kUnsupported,
+                          "llama3 RoPE scaling stored as a rope_freqs tensor is not "
+                          "supported yet (HF checkpoints with rope_scaling are)");
+      }
+      r.llama3.factor = static_cast<float>(c.rope_scaling.factor);
+      r.llama3.low_freq_factor = static_cast<float>(c.rope_scaling.low_freq_factor);
+      r.llama3.high_freq_factor = static_cast<float>(c.rope_scaling.high_freq_factor);
+      r.llama3.original_context = static_cast<float>(c.rope_scaling.original_context_length);
+      break;
+    case RopeScalingType::kYarn:
+      return make_error(ErrorCode::kUnsupported, "YaRN RoPE scaling is not supported yet");
+  }
+  return r;
+}
+
+// out[M, N] = in[M, K] * w^T, with in/out dense F32 rows.
+void linear(kernels::KernelContext& ctx, const float* in, std::int64_t m, const TensorView& w, float* out) {
+  const auto a = TensorView::contiguous(in, GgmlType::kF32, w.cols(), m);
+  const auto c = TensorView::contiguous(out, GgmlType::kF32, w.rows(), m);
+  kernels::matmul(ctx, a, w, c);
+}
+
+void add_bias_rows(const kernels::KernelContext& ctx, float* x, const float* bias, std::int64_t rows,
+                   std::int64_t width) {
+  const auto add = ctx.kernels().add;
+  ctx.parallel_for(rows, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t r = begin; r < end; ++r) add(x + r * width, bias, x + r * width, width);
+  });
+}
+
+// An element-wise op over n floats, split across the pool.
+template <typename Fn>
+void elementwise(const kernels::KernelContext& ctx, std::int64_t n, Fn&& fn) {
+  constexpr std::int64_t kGrain = 4096;
+  ctx.parallel_for(n, kGrain, [&](std::int64_t begin, std::int64_t end) { fn(begin, end - begin); });
+}
+
+}  // namespace
+
+TransformerModel::TransformerModel(ModelConfig config, ModelWeights weights, kernels::RopeTable rope,
+                                   TransformerOptions options)
+    : config_(std::move(config)), weights_(std::move(weights)), rope_(std::move(rope)), options_(options) {
+  const auto t = static_cast<std::size_t>(options_.max_batch_tokens);
+  const auto hidden = static_cast<std::size_t>(config_.hidden_size);
+  const auto q_dim = static_cast<std::size_t>(config_.n_heads * config_.head_dim);
+  const auto kv_dim = static_cast<std::size_t>(config_.n_kv_heads * config_.head_dim);
+  const auto ffn = static_cast<std::size_t>(config_.ffn_size);
+  x_.resize(t * hidden);
+  xn_.resize(t * hidden);
+  q_.resize(t * q_dim);
+  k_.resize(t * kv_dim);
+  v_.resize(t * kv_dim);
+  attn_.resize(t * q_dim);
+  gate_.resize(t * ffn);
+  up_.resize(t * ffn);
+  proj_.resize(t * hidden);
+  last_.resize(static_cast<std::size_t>(options_.max_logit_rows) * hidden);
+}
+
+Result<TransformerModel> TransformerModel::create(const ModelDescription& model, const kernels::KernelTable& table,
+                                                  const TransformerOptions& options) {
+  if (options.max_batch_tokens <= 0 || options.max_logit_rows <= 0 ||
+      options.max_logit_rows > options.max_batch_tokens) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "max_batch_tokens ({}) and max_logit_rows ({}) must be positive, rows <= tokens",
+                      options.max_batch_tokens, options.max_logit_rows);
+  }
+  auto rope = rope_config(model.config());
+  if (!rope) return std::move(rope).status().with_prefix(model.path());
+  auto weights = ModelWeights::bind(model, table);
+  if (!weights) return std::move(weights).status();
+  return TransformerModel(model.config(), std::move(*weights), kernels::RopeTable(*rope), options);
+}
+
+std::uint64_t TransformerModel::scratch_bytes() const {
+  const std::size_t floats = x_.size() + xn_.size() + q_.size() + k_.size() + v_.size() + attn_.size() + gate_.size() +
+                             up_.size() + proj_.size() + last_.size();
+  return floats * sizeof(float);
+}
+
+Status TransformerModel::validate(const ForwardBatch& b, const KvCache& cache) const {
+  const auto n = static_cast<std::int64_t>(b.tokens.size());
+  if (n == 0) return make_error(ErrorCode::kInvalidArgument, "empty batch");
+  if (n > options_.max_batch_tokens) {
+    return make_error(ErrorCode::kInvalidArgument, "batch of {} tokens exceeds max_batch_tokens {}", n,
+                      options_.max_batch_tokens);
+  }
+  if (b.token_seq.size() != b.tokens.size() || b.positions.size() != b.tokens.size()) {
+    return make_error(ErrorCode::kInvalidArgument, "tokens, token_seq and positions differ in length");
+  }
+  if (static_cast<std::int64_t>(b.logit_rows.size()) > options_.max_logit_rows) {
+    return make_error(ErrorCode::kInvalidArgument, "{} logit rows exceed max_logit_rows {}", b.logit_rows.size(),
+                      options_.max_logit_rows);
+  }
+  if (b.max_blocks_per_seq <= 0 || b.block_tables.size() % static_cast<std::size_t>(b.max_blocks_per_seq) != 0) {
+    return make_error(ErrorCode::kInvalidArgument, "block tables are not [n_seqs, max_blocks_per_seq]");
+  }
+  const auto n_seqs = static_cast<std::int64_t>(b.block_tables.size()) / b.max_blocks_per_seq;
+  for (std::int64_t t = 0; t < n; ++t) {
+    const auto i = static_cast<std::size_t>(t);
+    if (b.tokens[i] < 0 || b.tokens[i] >= config_.vocab_size) {
+      return make_error(ErrorCode::kInvalidArgument, "token id {} at batch row {} is outside the vocabulary of {}",
+                        b.tokens[i], t, config_.vocab_size);
+    }
+    if (b.token_seq[i] < 0 || b.token_seq[i] >= n_seqs) {
+      return make_error(ErrorCode::kInvalidArgument, "batch row {} names sequence {} of {}", t, b.token_seq[i], n_seqs);
+    }
+    const std::int64_t pos = b.positions[i];
+    if (pos < 0 || pos >= config_.context_length) {
+      return make_error(ErrorCode::kContextLengthExceeded, "position {} is outside the model's context of {}", pos,
+                        config_.context_length);
+    }
+    const std::int64_t last_block = pos / cache.block_size();
+    if (last_block >= b.max_blocks_per_seq) {
+      return make_error(ErrorCode::kInvalidArgument, "position {} needs block {} but tables hold {}", pos, last_block,
+                        b.max_blocks_per_seq);
+    }
+    // Attention reads every block up to this position: all must be real.
+    const std::int32_t* table = b.block_tables.data() + static_cast<std::size_t>(b.token_seq[i]) * b.max_blocks_per_seq;
+    for (std::int64_t j = 0; j <= last_block; ++j) {
+      if (table[j] < 0 || table[j] >= cache.n_blocks()) {
+        return make_error(ErrorCode::kInvalidArgument, "sequence {} block {} is id {}, outside the pool of {}",
+                          b.token_seq[i], j, table[j], cache.n_blocks());
+      }
+    }
+  }
+  for (const std::int32_t row : b.logit_rows) {
+    if (row < 0 || row >= n) return make_error(ErrorCode::kInvalidArgument, "logit row {} is not a batch row", row);
+  }
+  return {};
+}
+
+void TransformerModel::attention_block(kernels::KernelContext& ctx, std::int64_t layer, const ForwardBatch& b,
+                                       KvCache& cache, std::int64_t n) {
+  const LayerWeights& w = weights_.layer(layer);
+  const std::int64_t hidden = config_.hidden_size;
+  const std::int64_t head_dim = config_.head_dim;
+  const std::int64_t q_dim = config_.n_heads * head_dim;
+  const std::int64_t kv_dim = config_.n_kv_heads * head_dim;
+  const auto eps = static_cast<float>(config_.rms_norm_eps);
+
+  kernels::rms_norm_rows(ctx, x_.data(), w.attn_norm, xn_.data(), n, hidden, eps);
+  linear(ctx, xn_.data(), n, w.wq, q_.data());
+  linear(ctx, xn_.data(), n, w.wk, k_.data());
+  linear(ctx, xn_.data(), n, w.wv, v_.data());
+  if (w.bq != nullptr) {
+    add_bias_rows(ctx, q_.data(), w.bq, n, q_dim);
+    add_bias_rows(ctx, k_.data(), w.bk, n, kv_dim);
+    add_bias_rows(ctx, v_.data(), w.bv, n, kv_dim);
+  }
+  if (w.q_norm != nullptr) {  // qwen3: RMSNorm over each head before RoPE
+    kernels::rms_norm_rows(ctx, q_.data(), w.q_norm, q_.data(), n * config_.n_heads, head_dim, eps);
+    kernels::rms_norm_rows(ctx, k_.data(), w.k_norm, k_.data(), n * config_.n_kv_heads, head_dim, eps);
+  }
+  const kernels::PagedKvView& kv = cache.layer(layer);
+  ctx.parallel_for(n, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t t = begin; t < end; ++t) {
+      const auto i = static_cast<std::size_t>(t);
+      kernels::rope(rope_, q_.data() + t * q_dim, static_cast<int>(config_.n_heads), b.positions[i]);
+      kernels::rope(rope_, k_.data() + t * kv_dim, static_cast<int>(config_.n_kv_heads), b.positions[i]);
+      // Distinct tokens write distinct slots (one position per sequence per
+      // step), so stores run in parallel safely.
+      const std::int32_t* table =
+          b.block_tables.data() + static_cast<std::size_t>(b.token_seq[i]) * b.max_blocks_per_seq;
+      kernels::paged_kv_store(kv, table, b.positions[i], k_.data() + t * kv_dim, v_.data() + t * kv_dim);
+    }
+  });
+  kernels::AttentionBatch batch;
+  batch.q = q_.data();
+  batch.out = attn_.data();
+  batch.n_tokens = n;
+  batch.n_heads = static_cast<int>(config_.n_heads);
+  batch.token_seq = b.token_seq.data();
+  batch.token_pos = b.positions.data();
+  batch.block_tables = b.block_tables.data();
+  batch.max_blocks_per_seq = b.max_blocks_per_seq;
+  batch.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  kernels::paged_attention(ctx, kv, batch);
+  linear(ctx, attn_.data(), n, w.wo, proj_.data());
+  const auto add = ctx.kernels().add;
+  elementwise(ctx, n * hidden, [&](std::int64_t off, std::int64_t len) {
+    add(x_.data() + off, proj_.data() + off, x_.data() + off, len);
+  });
+}
+
+void TransformerModel::mlp_block(kernels::KernelContext& ctx, std::int64_t layer, std::int64_t n) {
+  const LayerWeights& w = weights_.layer(layer);
+  const std::int64_t hidden = config_.hidden_size;
+  kernels::rms_norm_rows(ctx, x_.data(), w.ffn_norm, xn_.data(), n, hidden, static_cast<float>(config_.rms_norm_eps));
+  linear(ctx, xn_.data(), n, w.w_gate, gate_.data());
+  linear(ctx, xn_.data(), n, w.w_up, up_.data());
+  const auto swiglu = ctx.kernels().swiglu;
+  elementwise(ctx, n * config_.ffn_size, [&](std::int64_t off, std::int64_t len) {
+    swiglu(gate_.data() + off, up_.data() + off, gate_.data() + off, len);
+  });
+  linear(ctx, gate_.data(), n, w.w_down, proj_.data());
+  const auto add = ctx.kernels().add;
+  elementwise(ctx, n * hidden, [&](std::int64_t off, std::int64_t len) {
+    add(x_.data() + off, proj_.data() + off, x_.data() + off, len);
+  });
+}
+
+Status TransformerModel::forward(kernels::KernelContext& ctx, const ForwardBatch& batch, KvCache& cache,
+                                 float* logits) {
+  if (Status st = validate(batch, cache); !st.ok()) return st;
+  const auto n = static_cast<std::int64_t>(batch.tokens.size());
+  const std::int64_t hidden = config_.hidden_size;
+  kernels::embedding_rows(ctx, weights_.token_embd(), batch.tokens.data(), n, x_.data());
+  for (std::int64_t layer = 0; layer < config_.n_layers; ++layer) {
+    attention_block(ctx, layer, batch, cache, n);
+    mlp_block(ctx, layer, n);
+  }
+  const auto n_out = static_cast<std::int64_t>(batch.logit_rows.size());
+  if (n_out == 0) return {};
+  for (std::int64_t r = 0; r < n_out; ++r) {
+    std::memcpy(last_.data() + r * hidden, x_.data() + batch.logit_rows[static_cast<std::size_t>(r)] * hidden,
+                static_cast<std::size_t>(hidden) * sizeof(float));
+  }
+  kernels::rms_norm_rows(ctx, last_.data(), weights_.output_norm(), last_.data(), n_out, hidden,
+                         static_cast<float>(config_.rms_norm_eps));
+  linear(ctx, last_.data(), n_out, weights_.output(), logits);
+  return {};
+}
+
+}  // namespace servir

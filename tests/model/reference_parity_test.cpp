@@ -1,0 +1,151 @@
+// Logits parity against an independent implementation: the NumPy forward
+// pass in tests/reference/llama_reference.py (float64, its own GGUF and
+// safetensors readers). Tolerance: max |logit difference| <= 1e-3 of the
+// reference's logit range, F32 weights and F32 KV cache; and 64 greedy
+// tokens identical.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "formats/synthetic_model.h"
+#include "model_test_util.h"
+#include "testing/test_paths.h"
+
+namespace servir {
+namespace {
+
+using testing::SequenceDriver;
+
+constexpr int kGreedyTokens = 64;
+constexpr double kRelativeTolerance = 1e-3;
+
+struct ReferenceRun {
+  std::vector<std::vector<double>> logits;  // [prompt positions, vocab]
+  std::vector<std::int32_t> greedy;
+};
+
+// Debian's interpreter, where python3-numpy lives (a pyenv python3 on PATH
+// may lack numpy).
+ReferenceRun run_reference(const std::string& model, const std::vector<std::int32_t>& prompt,
+                           const testing::TempDir& dir) {
+  const auto out = dir / "reference.json";
+  const std::string cmd = fmt::format("/usr/bin/python3 '{}' --model '{}' --tokens {} --greedy {} --out '{}' 2>&1",
+                                      (testing::source_dir() / "tests/reference/llama_reference.py").string(), model,
+                                      fmt::join(prompt, ","), kGreedyTokens, out.string());
+  const auto result = testing::run_command(cmd);
+  EXPECT_EQ(result.exit_code, 0) << cmd << "\n" << result.output;
+  ReferenceRun run;
+  const auto json = nlohmann::json::parse(testing::read_file(out), nullptr, false);
+  if (json.is_discarded()) return run;
+  run.logits = json["logits"].get<std::vector<std::vector<double>>>();
+  run.greedy = json["greedy_tokens"].get<std::vector<std::int32_t>>();
+  return run;
+}
+
+void expect_parity(const std::string& model_path, const std::vector<std::int32_t>& prompt) {
+  testing::TempDir dir;
+  auto desc = open_model(model_path);
+  ASSERT_TRUE(desc.ok()) << desc.status().to_string();
+  auto table = kernels::default_kernel_table();
+  ASSERT_TRUE(table.ok());
+  auto model = TransformerModel::create(*desc, **table, {.max_batch_tokens = 128, .max_logit_rows = 128});
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  const auto& c = desc->config();
+  auto cache = KvCache::create(c, {.block_size = 16, .n_blocks = 16, .type = GgmlType::kF32});
+  ASSERT_TRUE(cache.ok());
+  kernels::ThreadPool pool(2);
+  kernels::KernelContext ctx(**table, &pool);
+  SequenceDriver driver(*model, *cache, ctx, 1, 16);
+
+  const auto vocab = static_cast<std::size_t>(c.vocab_size);
+  auto logits = driver.step({{0, prompt, /*want_logits_all=*/true}});
+  ASSERT_TRUE(driver.status().ok()) << driver.status().to_string();
+
+  const ReferenceRun ref = run_reference(model_path, prompt, dir);
+  ASSERT_EQ(ref.logits.size(), prompt.size());
+  double worst = 0;
+  for (std::size_t p = 0; p < prompt.size(); ++p) {
+    const auto& r = ref.logits[p];
+    ASSERT_EQ(r.size(), vocab);
+    const auto [lo, hi] = std::minmax_element(r.begin(), r.end());
+    const double range = *hi - *lo;
+    for (std::size_t v = 0; v < vocab; ++v) {
+      worst = std::max(worst, std::fabs(logits[p * vocab + v] - r[v]) / range);
+    }
+  }
+  EXPECT_LE(worst, kRelativeTolerance) << model_path;
+  ::testing::Test::RecordProperty("max_relative_logit_diff", fmt::format("{:.3g}", worst));
+  std::printf("%s: max |logit diff| / range = %.3g\n", model_path.c_str(), worst);
+
+  // Greedy continuation, decoded step by step through the KV cache.
+  std::vector<std::int32_t> greedy;
+  std::vector<float> last(logits.end() - static_cast<std::ptrdiff_t>(vocab), logits.end());
+  for (int i = 0; i < kGreedyTokens; ++i) {
+    const auto next = static_cast<std::int32_t>(std::max_element(last.begin(), last.end()) - last.begin());
+    greedy.push_back(next);
+    if (i + 1 < kGreedyTokens) {
+      last = driver.step({{0, {next}}});
+      ASSERT_TRUE(driver.status().ok()) << driver.status().to_string();
+    }
+  }
+  EXPECT_EQ(greedy, ref.greedy) << model_path;
+}
+
+struct SyntheticCase {
+  Architecture arch;
+  bool gguf;
+  bool tied;
+};
+
+class SyntheticParity : public ::testing::TestWithParam<SyntheticCase> {};
+
+TEST_P(SyntheticParity, MatchesTheNumpyReference) {
+  const auto& p = GetParam();
+  testing::TempDir dir;
+  SyntheticModelSpec spec;
+  spec.config.arch = p.arch;
+  spec.config.hidden_size = 64;
+  spec.config.n_layers = 2;
+  spec.config.n_heads = 4;
+  spec.config.n_kv_heads = 2;
+  spec.config.ffn_size = 96;
+  spec.config.vocab_size = 128;
+  spec.config.tied_embeddings = p.tied;
+  spec.seed = 5;
+  spec.out_path = (dir / (p.gguf ? "m.gguf" : "hf")).string();
+  ASSERT_TRUE(complete_synthetic_spec(spec).ok());
+  ASSERT_TRUE(write_synthetic_model(spec).ok());
+  expect_parity(spec.out_path, {1, 17, 3, 99, 42, 7, 7, 120, 64, 5, 2, 33});
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, SyntheticParity,
+                         ::testing::Values(SyntheticCase{Architecture::kLlama, true, false},
+                                           SyntheticCase{Architecture::kLlama, false, false},
+                                           SyntheticCase{Architecture::kLlama, false, true},
+                                           SyntheticCase{Architecture::kQwen2, true, false},
+                                           SyntheticCase{Architecture::kQwen2, false, true},
+                                           SyntheticCase{Architecture::kQwen3, true, true},
+                                           SyntheticCase{Architecture::kQwen3, false, false}),
+                         [](const auto& info) {
+                           return fmt::format("{}_{}{}", architecture_name(info.param.arch),
+                                              info.param.gguf ? "gguf" : "hf", info.param.tied ? "_tied" : "");
+                         });
+
+TEST(ReferenceParity, Stories260K) {
+  const auto path = testing::shared_path("models/stories260K.gguf");
+  SKIP_WITHOUT_SHARED(path);
+  expect_parity(path.string(), {1});
+}
+
+TEST(ReferenceParity, TinyStories656k) {
+  const auto path = testing::shared_path("models/tinystories-656k");
+  SKIP_WITHOUT_SHARED(path);
+  expect_parity(path.string(), {1, 400, 1000, 33});
+}
+
+}  // namespace
+}  // namespace servir
