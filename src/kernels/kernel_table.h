@@ -7,6 +7,7 @@
 // the choice. Tables are immutable after construction; share them freely.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "formats/ggml_type.h"
@@ -19,6 +20,9 @@ namespace servir::kernels {
 // Slots indexed by the GgmlType number (the largest is MXFP4 = 39).
 inline constexpr int kTypeSlots = 40;
 
+// Weight rows per int8 GEMM tile (one zmm of int32 outputs).
+inline constexpr int kInt8TileRows = 16;
+
 struct KernelTable {
   Isa isa = Isa::kScalar;
 
@@ -28,6 +32,17 @@ struct KernelTable {
   FromF32Fn from_f32[kTypeSlots] = {};
   // Type -> dequantize a row to f32 (embedding rows, f16 KV).
   ToF32Fn to_f32[kTypeSlots] = {};
+
+  // Optional int8 GEMM over weights repacked in tiles of kInt8TileRows rows
+  // (AVX-512 VNNI): repack a tile of a 32-wide quant type, then multiply it
+  // by up to kMaxDotRows activation rows given as u8 (q8_0 value + 128) with
+  // f32 block scales. Null where the level has none.
+  std::size_t int8_tile_block_bytes = 0;  // tile bytes per 32 values of k
+  void (*repack_int8_tile[kTypeSlots])(const void* w, std::size_t w_stride, int n_rows, std::int64_t k,
+                                       void* tile) = {};
+  void (*gemm_int8_tile)(std::int64_t k, const void* tile, const std::uint8_t* act_u8, std::size_t u8_stride,
+                         const float* act_d, std::size_t d_stride, int n_act, float* c, std::size_t ldc,
+                         int n_cols) = nullptr;
 
   void (*rms_norm)(const float* x, const float* weight, float* y, std::int64_t n, float eps) = nullptr;
   void (*softmax)(float* x, std::int64_t n) = nullptr;

@@ -1,9 +1,13 @@
 #include "kernels/matmul.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <vector>
 
 #include "kernels/dtype_traits.h"
+#include "kernels/quant/block_types.h"
 #include "util/check.h"
+#include "util/half.h"
 
 namespace servir::kernels {
 namespace {
@@ -13,6 +17,44 @@ namespace {
 std::int64_t tile_rows(std::size_t w_row_bytes) {
   constexpr std::size_t kTileBytes = 96 * 1024;
   return std::max<std::int64_t>(1, static_cast<std::int64_t>(kTileBytes / std::max<std::size_t>(1, w_row_bytes)));
+}
+
+// The int8-tile GEMM (AVX-512 VNNI) for M >= kMaxDotRows: activations as
+// u8 + f32 scales, weights repacked 16 rows at a time by each thread.
+void matmul_int8_tiles(KernelContext& ctx, const std::byte* act_q8_0, std::int64_t M, const TensorView& w,
+                       const TensorView& c) {
+  const KernelTable& table = ctx.kernels();
+  const std::int64_t K = w.cols(), N = w.rows();
+  const std::int64_t nb = K / 32;
+  const std::size_t q_stride = static_cast<std::size_t>(nb) * 34;
+  // The caller sized the scratch: Q8_0 rows, u8 values, then f32 scales.
+  auto* u8 = reinterpret_cast<std::uint8_t*>(const_cast<std::byte*>(act_q8_0) + q_stride * static_cast<std::size_t>(M));
+  auto* d = reinterpret_cast<float*>((reinterpret_cast<std::uintptr_t>(u8 + M * K) + 63) / 64 * 64);
+  ctx.parallel_for(M, 1, [&](std::int64_t m0, std::int64_t m1) {
+    for (std::int64_t m = m0; m < m1; ++m) {
+      const auto* y = reinterpret_cast<const BlockQ8_0*>(act_q8_0 + static_cast<std::size_t>(m) * q_stride);
+      for (std::int64_t b = 0; b < nb; ++b) {
+        d[m * nb + b] = f16_to_f32(y[b].d);
+        for (int i = 0; i < 32; ++i) u8[m * K + 32 * b + i] = static_cast<std::uint8_t>(y[b].qs[i] ^ 0x80);
+      }
+    }
+  });
+  const auto repack = table.repack_int8_tile[static_cast<std::uint32_t>(w.type)];
+  const std::size_t tile_bytes = static_cast<std::size_t>(nb) * table.int8_tile_block_bytes;
+  const std::size_t ldc = c.row_stride() / sizeof(float);
+  ctx.parallel_for(N, kInt8TileRows, [&](std::int64_t n0, std::int64_t n1) {
+    thread_local std::vector<std::byte> tile;
+    if (tile.size() < tile_bytes) tile.resize(tile_bytes);
+    for (std::int64_t t0 = n0; t0 < n1; t0 += kInt8TileRows) {
+      const int cols = static_cast<int>(std::min<std::int64_t>(kInt8TileRows, n1 - t0));
+      repack(w.row(t0), w.row_stride(), cols, K, tile.data());
+      for (std::int64_t m = 0; m < M; m += kMaxDotRows) {
+        const int rows = static_cast<int>(std::min<std::int64_t>(kMaxDotRows, M - m));
+        table.gemm_int8_tile(K, tile.data(), u8 + m * K, static_cast<std::size_t>(K), d + m * nb,
+                             static_cast<std::size_t>(nb), rows, c.row_f32(m) + t0, ldc, cols);
+      }
+    }
+  });
 }
 
 }  // namespace
@@ -39,7 +81,13 @@ void matmul(KernelContext& ctx, const TensorView& a, const TensorView& w, const 
   std::size_t act_stride = a.row_stride();
   if (wt->vec_dot_type != GgmlType::kF32) {
     act_stride = row_bytes(*at, K);
-    std::byte* q = ctx.scratch(act_stride * static_cast<std::size_t>(M));
+    const bool int8_tiles = M >= kMaxDotRows && table.gemm_int8_tile != nullptr &&
+                            table.repack_int8_tile[static_cast<std::uint32_t>(w.type)] != nullptr &&
+                            c.row_stride() % sizeof(float) == 0;
+    const std::size_t q_bytes = act_stride * static_cast<std::size_t>(M);
+    const std::size_t tile_extra =
+        int8_tiles ? static_cast<std::size_t>(M * K) + sizeof(float) * static_cast<std::size_t>(M * K / 32) + 64 : 0;
+    std::byte* q = ctx.scratch(q_bytes + tile_extra);
     const FromF32Fn quantize = table.quantizer(wt->vec_dot_type);
     auto quantize_rows = [&](std::int64_t m0, std::int64_t m1) {
       for (std::int64_t m = m0; m < m1; ++m) quantize(a.row_f32(m), q + m * act_stride, K);
@@ -51,6 +99,11 @@ void matmul(KernelContext& ctx, const TensorView& a, const TensorView& w, const 
       ctx.parallel_for(M, 1, quantize_rows);
     }
     act = q;
+    if (M >= kMaxDotRows && table.gemm_int8_tile != nullptr &&
+        table.repack_int8_tile[static_cast<std::uint32_t>(w.type)] != nullptr && c.row_stride() % sizeof(float) == 0) {
+      matmul_int8_tiles(ctx, q, M, w, c);
+      return;
+    }
   }
 
   const std::size_t w_stride = w.row_stride();

@@ -1,10 +1,14 @@
 // Installs the AVX2 kernels into a KernelTable.
-#include "kernels/avx2/avx2_kernels.h"
 #include "kernels/kernel_table.h"
+
+#if defined(__x86_64__)
+#include "kernels/avx2/avx2_kernels.h"
+#endif
 
 namespace servir::kernels {
 
 void fill_kernel_table_avx2(KernelTable& t) {
+#if defined(__x86_64__)
   auto slot = [](GgmlType type) { return static_cast<std::uint32_t>(type); };
   t.vec_dot[slot(GgmlType::kF32)] = avx2::vec_dot_f32;
   t.vec_dot[slot(GgmlType::kF16)] = avx2::vec_dot_f16;
@@ -20,6 +24,9 @@ void fill_kernel_table_avx2(KernelTable& t) {
   t.silu = avx2::silu;
   t.swiglu = avx2::swiglu;
   t.add = avx2::add;
+#else
+  (void)t;  // x86-only level; isa_supported() is false elsewhere
+#endif
 }
 
 }  // namespace servir::kernels

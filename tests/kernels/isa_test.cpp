@@ -1,5 +1,8 @@
 #include "kernels/isa.h"
 
+#include <cstdlib>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "kernels/kernel_table.h"
@@ -37,6 +40,31 @@ TEST(Isa, EveryTableIsComplete) {
     EXPECT_NE(t.dot(GgmlType::kQ4_K), nullptr);
     EXPECT_NE(t.quantizer(GgmlType::kQ8_K), nullptr);
   }
+}
+
+}  // namespace
+}  // namespace servir::kernels
+
+namespace servir::kernels {
+namespace {
+
+// SERVIR_ISA forces a level; an unknown name is refused with the reason.
+TEST(Isa, DefaultTableHonorsEnvironment) {
+  const char* old = std::getenv("SERVIR_ISA");
+  const std::string saved = old != nullptr ? old : "";
+  setenv("SERVIR_ISA", "scalar", 1);
+  auto forced = default_kernel_table();
+  ASSERT_TRUE(forced.ok());
+  EXPECT_EQ((*forced)->isa, Isa::kScalar);
+  setenv("SERVIR_ISA", "avx9000", 1);
+  auto bad = default_kernel_table();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("avx9000"), std::string::npos);
+  unsetenv("SERVIR_ISA");
+  auto best = default_kernel_table();
+  ASSERT_TRUE(best.ok());
+  EXPECT_EQ((*best)->isa, best_isa());
+  if (old != nullptr) setenv("SERVIR_ISA", saved.c_str(), 1);
 }
 
 }  // namespace
