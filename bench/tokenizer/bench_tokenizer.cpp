@@ -114,6 +114,7 @@ BENCHMARK_CAPTURE(BM_Encode, llama3, std::string("testdata/tokenizers/llama3"))-
 BENCHMARK_CAPTURE(BM_Encode, qwen3, std::string("testdata/tokenizers/qwen3"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Encode, llama_spm, std::string("testdata/vocab/ggml-vocab-llama-spm.gguf"))
     ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Encode, mistral, std::string("testdata/tokenizers/mistral"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Decode, llama3, std::string("testdata/tokenizers/llama3"))->Unit(benchmark::kMillisecond);
 
 }  // namespace

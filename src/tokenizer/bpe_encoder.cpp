@@ -126,32 +126,4 @@ void Tokenizer::Impl::encode_bpe_word(std::string_view word, std::vector<TokenId
   for (std::int32_t i = 0; i >= 0; i = symbols[i].next) out.push_back(symbols[i].id);
 }
 
-void Tokenizer::Impl::encode_bpe_segment(std::string_view text, bool use_cache, std::vector<TokenId>& out) const {
-  if (spec.pre_tokenizer.empty()) {
-    encode_bpe_word(text, out);
-    return;
-  }
-  CodePointText cps;
-  cps.assign(text);
-  std::vector<std::uint32_t> ends, scratch;
-  apply_pre_tokenizer(spec.pre_tokenizer, cps, ends, scratch);
-  std::uint32_t begin = 0;
-  for (const std::uint32_t end : ends) {
-    const std::string_view word = text.substr(cps.offsets[begin], cps.offsets[end] - cps.offsets[begin]);
-    begin = end;
-    if (!use_cache || word.size() > kCacheMaxWordBytes) {
-      encode_bpe_word(word, out);
-      continue;
-    }
-    if (const auto it = cache.find(word); it != cache.end()) {
-      out.insert(out.end(), it->second.begin(), it->second.end());
-      continue;
-    }
-    const std::size_t first = out.size();
-    encode_bpe_word(word, out);
-    if (cache.size() >= kCacheMaxEntries) cache.clear();
-    cache.emplace(std::string(word), std::vector<TokenId>(out.begin() + static_cast<std::ptrdiff_t>(first), out.end()));
-  }
-}
-
 }  // namespace servir

@@ -132,6 +132,15 @@ Result<Tokenizer> Tokenizer::create(TokenizerSpec spec) {
   spec.merges.clear();
   spec.merges.shrink_to_fit();
 
+  if (!spec.byte_level && spec.pre_tokenizer.empty()) {
+    impl->split_before_metaspace = true;
+    for (const auto& [key, id] : impl->pieces) {
+      for (std::size_t pos = key.find(kMetaspace, 1); pos != std::string::npos; pos = key.find(kMetaspace, pos + 1)) {
+        if (pos < 3 || std::string_view(key).substr(pos - 3, 3) != kMetaspace) impl->split_before_metaspace = false;
+      }
+      if (!impl->split_before_metaspace) break;
+    }
+  }
   impl->added.build(spec.added_tokens);
   impl->spec = std::move(spec);
   return Tokenizer(std::move(impl));
@@ -166,11 +175,7 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, const EncodeOption
       normalized = apply_normalizer(spec.normalizer, view);
       view = normalized;
     }
-    if (spec.model == SubwordModel::kSpmScores) {
-      impl.encode_spm_segment(view, out);
-    } else {
-      impl.encode_bpe_segment(view, use_cache, out);
-    }
+    impl.encode_segment(view, use_cache, out);
   }
   if (add_eos) out.push_back(spec.eos_id);
   return out;

@@ -32,6 +32,12 @@ struct Tokenizer::Impl {
   std::array<TokenId, 256> byte_symbols{};  // byte-level: the token of each single byte
   MergeTable merges;
   AddedTokenMatcher added;
+  // SentencePiece-style vocabularies without pre-tokenizer: true when no
+  // producible piece has a '▁' right after another character, so no merge can
+  // cross the point before a '▁' that follows a non-'▁'. The text is then cut
+  // there into words encoded (and cached) one by one, with the same result as
+  // encoding it whole.
+  bool split_before_metaspace = false;
 
   // Word -> ids cache of the BPE encoder (see Tokenizer's thread-safety note).
   mutable std::mutex cache_mutex;
@@ -45,7 +51,8 @@ struct Tokenizer::Impl {
   }
 
   // Encoders: append the ids of one normalized stretch of text.
-  void encode_bpe_segment(std::string_view text, bool use_cache, std::vector<TokenId>& out) const;
+  void encode_segment(std::string_view text, bool use_cache, std::vector<TokenId>& out) const;
+  void encode_word_cached(std::string_view word, bool use_cache, std::vector<TokenId>& out) const;
   void encode_bpe_word(std::string_view word, std::vector<TokenId>& out) const;
   void encode_spm_segment(std::string_view text, std::vector<TokenId>& out) const;
   // Bytes with no token of their own: <0xNN> tokens, else <unk>.
