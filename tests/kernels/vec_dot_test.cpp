@@ -68,7 +68,7 @@ TEST_P(VecDot, ActivationQuantizersAreBitExact) {
       // A block whose extremes tie in magnitude, and an all-zero block.
       x[1] = 3.0f;
       x[5] = -3.0f;
-      std::fill(x.begin() + 257, x.begin() + 257 + 256, 0.0f);
+      if (k >= 512) std::fill(x.begin() + 257, x.begin() + 257 + 256, 0.0f);
       const float* src = x.data() + 1;  // misaligned by 4 bytes
       std::vector<std::byte> want(row_bytes(t, k)), got(row_bytes(t, k));
       t.from_f32(src, want.data(), k);
