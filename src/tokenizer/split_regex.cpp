@@ -19,11 +19,34 @@ struct Cont {
   const Cont* next;
 };
 
+// Patterns come from model files, so they may be hostile: (a*)*b style
+// patterns backtrack exponentially and repeated groups recurse once per
+// iteration. A matcher therefore has a step budget (linear in the text, far
+// above what real split patterns use) and a recursion depth limit; when either
+// runs out, matching stops (exhausted()) and split() keeps the rest of the
+// text as one piece.
+constexpr std::size_t kStepsPerCodePoint = 1000;
+constexpr std::size_t kMinSteps = std::size_t{1} << 20;
+constexpr int kMaxDepth = 1000;
+
 class Matcher {
  public:
-  Matcher(const CodePointText& text, std::size_t end) : text_(text), end_(end) {}
+  Matcher(const CodePointText& text, std::size_t end)
+      : text_(text), end_(end), steps_left_(kMinSteps + kStepsPerCodePoint * end) {}
+
+  bool exhausted() const { return exhausted_; }
 
   bool match_seq(const Node* seq, std::size_t index, std::size_t pos, const Cont* k) {
+    if (!spend()) return false;
+    struct DepthGuard {
+      int& depth;
+      explicit DepthGuard(int& d) : depth(d) { ++depth; }
+      ~DepthGuard() { --depth; }
+    } guard(depth_);
+    if (depth_ > kMaxDepth) {
+      exhausted_ = true;
+      return false;
+    }
     const auto& items = seq->children;
     while (index < items.size()) {
       const Node* item = items[index];
@@ -63,6 +86,16 @@ class Matcher {
   std::size_t result() const { return result_; }
 
  private:
+  bool spend(std::size_t steps = 1) {
+    if (exhausted_) return false;
+    if (steps_left_ < steps) {
+      exhausted_ = true;
+      return false;
+    }
+    steps_left_ -= steps;
+    return true;
+  }
+
   bool run(const Cont* k, std::size_t pos) {
     switch (k->kind) {
       case Cont::Kind::kAccept:
@@ -117,9 +150,10 @@ class Matcher {
       } else {
         while (count < limit && single_matches(body, pos + count)) ++count;
       }
-      if (count < rep->min) return false;
+      if (!spend(count) || count < rep->min) return false;
       for (std::size_t c = count + 1; c-- > rep->min;) {
         if (match_seq(seq, index + 1, pos + c, k)) return true;
+        if (exhausted_) return false;
       }
       return false;
     }
@@ -142,6 +176,9 @@ class Matcher {
   const CodePointText& text_;
   std::size_t end_;
   std::size_t result_ = 0;
+  std::size_t steps_left_;
+  int depth_ = 0;
+  bool exhausted_ = false;
 };
 
 }  // namespace
@@ -163,7 +200,9 @@ void SplitRegex::split(const CodePointText& text, std::size_t begin, std::size_t
   std::size_t gap_start = begin;
   std::size_t pos = begin;
   while (pos < end) {
-    if (matcher.match_seq(root_, 0, pos, &accept) && matcher.result() > pos) {
+    const bool matched = matcher.match_seq(root_, 0, pos, &accept);
+    if (matcher.exhausted()) break;
+    if (matched && matcher.result() > pos) {
       if (gap_start < pos) ends.push_back(static_cast<std::uint32_t>(pos));
       pos = matcher.result();
       ends.push_back(static_cast<std::uint32_t>(pos));

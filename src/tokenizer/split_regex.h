@@ -15,8 +15,12 @@
 // Matching is over a CodePointText (one unit per code point or invalid byte).
 // Repetitions of single-code-point items (the hot loops: \p{L}+, \s+,
 // [^\s\p{L}\p{N}]+) run without recursion, so long runs of one class cost
-// linear time and constant stack. A compiled SplitRegex is immutable and safe
-// to share between threads.
+// linear time and constant stack. Hostile patterns (exponential backtracking,
+// deep recursion through repeated groups) hit a step budget linear in the
+// text and a depth limit; matching then stops and the rest of the text stays
+// one piece, so a bad tokenizer file degrades tokenization but never hangs or
+// crashes the process. A compiled SplitRegex is immutable and safe to share
+// between threads.
 #pragma once
 
 #include <cstddef>

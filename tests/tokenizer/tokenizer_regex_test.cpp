@@ -61,6 +61,16 @@ TEST(TokenizerRegex, LongRunsAreLinear) {
   EXPECT_EQ(split(R"(\p{L}+)", std::string(1 << 20, 'a')).size(), 1u);
 }
 
+TEST(TokenizerRegex, HostilePatternsStopInsteadOfHanging) {
+  // Exponential backtracking: gives up and keeps the text as one piece.
+  const std::string text = std::string(40, 'a') + "!";
+  EXPECT_EQ(split("(a*)*b", text), (Pieces{text}));
+  // One recursion per iteration of a repeated group: stopped by the depth limit.
+  const std::string long_text(100000, 'a');
+  EXPECT_EQ(split("(?:a|b)+", long_text), (Pieces{long_text}));
+  EXPECT_EQ(split("(?:a|b)+", "abab c"), (Pieces{"abab", " c"}));
+}
+
 TEST(TokenizerRegex, BadPatternsAreErrorsNotCrashes) {
   for (const char* pattern : {"(", ")", "[", "[a", "a{2,1}", "\\", "\\p{Han}", "(?<=a)b", "^a", "a**", "*", "a++",
                               "\\p{", "\\x{110000}", "[z-a]", "\\q"}) {
