@@ -17,6 +17,8 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kMetaspace = "\xE2\x96\x81";
+// Sequences nest in real files one level deep; a hostile file must not recurse without bound.
+constexpr int kMaxSequenceDepth = 8;
 
 std::string get_string(const json& object, const char* key, std::string fallback = {}) {
   if (!object.is_object()) return fallback;
@@ -55,13 +57,14 @@ class HfSpecBuilder {
  public:
   explicit HfSpecBuilder(TokenizerSpec& spec) : spec_(spec) {}
 
-  Status normalizer(const json& node) {
+  Status normalizer(const json& node, int depth = 0) {
     const std::string type = get_string(node, "type");
     if (type == "Sequence") {
+      if (depth >= kMaxSequenceDepth) return bad("normalizer Sequence nested too deeply");
       const json* list = get(node, "normalizers");
       if (list == nullptr || !list->is_array()) return bad("normalizer Sequence without a list");
       for (const json& child : *list) {
-        if (Status s = normalizer(child); !s.ok()) return s;
+        if (Status s = normalizer(child, depth + 1); !s.ok()) return s;
       }
       return {};
     }
@@ -87,13 +90,14 @@ class HfSpecBuilder {
     return unsupported(fmt::format("normalizer '{}'", type));
   }
 
-  Status pre_tokenizer(const json& node) {
+  Status pre_tokenizer(const json& node, int depth = 0) {
     const std::string type = get_string(node, "type");
     if (type == "Sequence") {
+      if (depth >= kMaxSequenceDepth) return bad("pre_tokenizer Sequence nested too deeply");
       const json* list = get(node, "pretokenizers");
       if (list == nullptr || !list->is_array()) return bad("pre_tokenizer Sequence without a list");
       for (const json& child : *list) {
-        if (Status s = pre_tokenizer(child); !s.ok()) return s;
+        if (Status s = pre_tokenizer(child, depth + 1); !s.ok()) return s;
       }
       return {};
     }
@@ -144,13 +148,14 @@ class HfSpecBuilder {
     return unsupported(fmt::format("pre_tokenizer '{}'", type));
   }
 
-  Status decoder(const json& node) {
+  Status decoder(const json& node, int depth = 0) {
     const std::string type = get_string(node, "type");
     if (type == "Sequence") {
+      if (depth >= kMaxSequenceDepth) return bad("decoder Sequence nested too deeply");
       const json* list = get(node, "decoders");
       if (list == nullptr || !list->is_array()) return bad("decoder Sequence without a list");
       for (const json& child : *list) {
-        if (Status s = decoder(child); !s.ok()) return s;
+        if (Status s = decoder(child, depth + 1); !s.ok()) return s;
       }
       return {};
     }
@@ -182,12 +187,12 @@ class HfSpecBuilder {
   }
 
   // Returns the special tokens a post-processor adds around a single sequence.
-  void post_processor(const json& node, std::string& bos, std::string& eos) {
+  void post_processor(const json& node, std::string& bos, std::string& eos, int depth = 0) {
     const std::string type = get_string(node, "type");
     if (type == "Sequence") {
       const json* list = get(node, "processors");
-      if (list != nullptr && list->is_array()) {
-        for (const json& child : *list) post_processor(child, bos, eos);
+      if (list != nullptr && list->is_array() && depth < kMaxSequenceDepth) {
+        for (const json& child : *list) post_processor(child, bos, eos, depth + 1);
       }
       return;
     }

@@ -171,6 +171,11 @@ TEST(TokenizerBehavior, MalformedFilesAreErrors) {
           R"j({"model": {"vocab": {"a": 0}}, "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "(?<=x)"}}})j", "",
           "x")
           .ok());
+  std::string nested = R"({"model": {"vocab": {"a": 0}}, "normalizer": )";
+  for (int i = 0; i < 10000; ++i) nested += R"({"type": "Sequence", "normalizers": [)";
+  for (int i = 0; i < 10000; ++i) nested += "]}";
+  nested += "}";
+  EXPECT_FALSE(tokenizer_spec_from_hf(nested, "", "x").ok());
   Result<TokenizerSpec> empty = tokenizer_spec_from_hf(R"({"model": {"vocab": {}}})", "", "x");
   ASSERT_TRUE(empty.ok());
   EXPECT_FALSE(Tokenizer::create(std::move(empty).value()).ok());
