@@ -5,12 +5,19 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/runtime.h"
+
 namespace servir::app {
 
 void register_inspect_command(CLI::App& app);
 void register_testmodel_command(CLI::App& app);
 void register_template_command(CLI::App& app);
+void register_run_command(CLI::App& app);
 void register_serve_command(CLI::App& app);
+
+// The options every command that runs a model takes (--model, --threads,
+// --ctx, --kv-block-size, --max-num-batched-tokens).
+void add_runtime_options(CLI::App& cmd, RuntimeOptions& options);
 
 // Prints "servir: <message>" to stderr and throws CLI::RuntimeError(code).
 [[noreturn]] void fail(const std::string& message, int exit_code = 1);

@@ -59,7 +59,7 @@ void expect_parity(const std::string& model_path, const std::vector<std::int32_t
   ASSERT_TRUE(cache.ok());
   kernels::ThreadPool pool(2);
   kernels::KernelContext ctx(**table, &pool);
-  SequenceDriver driver(*model, *cache, ctx, 1, 16);
+  SequenceDriver driver(*StaticBatchRunner::create(*model, *cache, ctx, 1));
 
   const auto vocab = static_cast<std::size_t>(c.vocab_size);
   auto logits = driver.step({{0, prompt, /*want_logits_all=*/true}});

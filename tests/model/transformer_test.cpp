@@ -52,7 +52,7 @@ struct Fixture {
     cache = std::make_unique<KvCache>(std::move(*c));
     ctx = std::make_unique<kernels::KernelContext>(**table, &pool);
   }
-  SequenceDriver driver() { return SequenceDriver(*model, *cache, *ctx, /*n_seqs=*/4, /*max_blocks=*/16); }
+  SequenceDriver driver() { return SequenceDriver(*StaticBatchRunner::create(*model, *cache, *ctx, /*n_seqs=*/4)); }
 };
 
 float max_abs_diff(const std::vector<float>& a, std::size_t a_off, const std::vector<float>& b, std::size_t b_off,

@@ -1,0 +1,79 @@
+#include "app/runtime.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "tokenizer/tokenizer_loader.h"
+
+namespace servir::app {
+
+std::string Runtime::memory_plan() const {
+  return fmt::format(
+      "memory plan: weights {:.1f} MiB mmapped ({} file(s), read-only, shared), KV cache {:.1f} MiB ({} blocks x {} "
+      "tokens, {} per token), scratch {:.1f} MiB for {} tokens per step; {} threads, kernels {}",
+      static_cast<double>(description.total_file_bytes()) / (1 << 20), description.files().size(),
+      static_cast<double>(cache->bytes()) / (1 << 20), cache->n_blocks(), cache->block_size(),
+      cache->bytes_per_block() / static_cast<std::uint64_t>(cache->block_size()),
+      static_cast<double>(model->scratch_bytes()) / (1 << 20), model->options().max_batch_tokens, ctx->n_threads(),
+      kernels::isa_name(kernel_table->isa));
+}
+
+Result<std::unique_ptr<Runtime>> load_runtime(const RuntimeOptions& o) {
+  auto rt = std::make_unique<Runtime>();
+  auto desc = open_model(o.model_path);
+  if (!desc) return std::move(desc).status();
+  rt->description = std::move(*desc);
+  const ModelConfig& c = rt->description.config();
+
+  auto table = kernels::default_kernel_table();
+  if (!table) return std::move(table).status();
+  rt->kernel_table = *table;
+  if (o.threads < 0) return make_error(ErrorCode::kInvalidArgument, "--threads must be >= 0");
+  rt->pool = std::make_unique<kernels::ThreadPool>(o.threads);
+  rt->ctx = std::make_unique<kernels::KernelContext>(*rt->kernel_table, rt->pool.get());
+
+  const std::int64_t context = o.context > 0 ? o.context : std::min<std::int64_t>(c.context_length, 4096);
+  if (context > c.context_length) {
+    return make_error(ErrorCode::kInvalidArgument, "--ctx {} exceeds the model's context length {}", context,
+                      c.context_length);
+  }
+  const std::int64_t max_batch = std::max<std::int64_t>(o.max_batch_tokens, o.n_seqs);
+  auto model = TransformerModel::create(rt->description, *rt->kernel_table,
+                                        {.max_batch_tokens = max_batch, .max_logit_rows = max_batch});
+  if (!model) return std::move(model).status();
+  rt->model = std::make_unique<TransformerModel>(std::move(*model));
+
+  const std::int64_t blocks_per_seq = (context + o.kv_block_size - 1) / std::max(1, o.kv_block_size);
+  auto cache = KvCache::create(c, {.block_size = o.kv_block_size, .n_blocks = blocks_per_seq * o.n_seqs});
+  if (!cache) return std::move(cache).status();
+  rt->cache = std::make_unique<KvCache>(std::move(*cache));
+  auto runner = StaticBatchRunner::create(*rt->model, *rt->cache, *rt->ctx, o.n_seqs);
+  if (!runner) return std::move(runner).status();
+  rt->runner = std::make_unique<StaticBatchRunner>(std::move(*runner));
+
+  if (o.load_tokenizer) {
+    const std::string source =
+        rt->description.format() == ModelFormat::kGguf ? rt->description.path() : rt->description.hf_folder();
+    auto tok = load_tokenizer(source);
+    if (!tok) return std::move(tok).status();
+    rt->tokenizer.emplace(std::move(*tok));
+  }
+  return rt;
+}
+
+std::vector<std::int32_t> stop_token_ids(const Runtime& rt) {
+  std::vector<std::int32_t> ids;
+  for (auto id : rt.description.config().eos_token_ids) ids.push_back(static_cast<std::int32_t>(id));
+  if (rt.tokenizer) {
+    if (rt.tokenizer->eos_id() >= 0) ids.push_back(rt.tokenizer->eos_id());
+    for (const char* end_of_turn : {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>"}) {
+      if (auto id = rt.tokenizer->find_token(end_of_turn)) ids.push_back(*id);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+}  // namespace servir::app

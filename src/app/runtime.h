@@ -1,0 +1,52 @@
+// Runtime: everything a local command needs to run a model: the model
+// description (mmapped weights), the kernel table and thread pool, the
+// transformer, a KV cache sized for `n_seqs` sequences of `context` tokens,
+// a StaticBatchRunner over them, and the tokenizer. Shared by `servir run`,
+// `bench` and `perplexity`.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/static_batch_runner.h"
+#include "formats/model_description.h"
+#include "kernels/context.h"
+#include "kernels/thread_pool.h"
+#include "model/kv_cache.h"
+#include "model/transformer.h"
+#include "tokenizer/tokenizer.h"
+
+namespace servir::app {
+
+struct RuntimeOptions {
+  std::string model_path;
+  int threads = 0;           // 0: physical cores
+  std::int64_t context = 0;  // tokens per sequence; 0: min(model context, 4096)
+  int kv_block_size = 16;
+  std::int64_t max_batch_tokens = 512;  // tokens per forward step
+  int n_seqs = 1;
+  bool load_tokenizer = true;
+};
+
+struct Runtime {
+  ModelDescription description;
+  const kernels::KernelTable* kernel_table = nullptr;
+  std::unique_ptr<kernels::ThreadPool> pool;
+  std::unique_ptr<kernels::KernelContext> ctx;
+  std::unique_ptr<TransformerModel> model;
+  std::unique_ptr<KvCache> cache;
+  std::unique_ptr<StaticBatchRunner> runner;
+  std::optional<Tokenizer> tokenizer;
+
+  // Weights, KV pool and activation scratch, one line each.
+  std::string memory_plan() const;
+};
+
+Result<std::unique_ptr<Runtime>> load_runtime(const RuntimeOptions& options);
+
+// Token ids that end a generation: the config's EOS ids, the tokenizer's EOS
+// and the end-of-turn tokens chat models use (<|eot_id|>, <|im_end|>, ...).
+std::vector<std::int32_t> stop_token_ids(const Runtime& runtime);
+
+}  // namespace servir::app
