@@ -34,15 +34,16 @@ struct KernelTable {
   ToF32Fn to_f32[kTypeSlots] = {};
 
   // Optional int8 GEMM over weights repacked in tiles of kInt8TileRows rows
-  // (AVX-512 VNNI): repack a tile of a 32-wide quant type, then multiply it
-  // by up to kMaxDotRows activation rows given as u8 (q8_0 value + 128) with
-  // f32 block scales. Null where the level has none.
+  // (AVX-512 VNNI): repack a tile, then multiply it by up to kMaxDotRows
+  // activation rows given per 32 values as u8 (int8 value + 128), the f32
+  // scale and the scaled block sum (scale * sum of the int8 values). Null
+  // where the level has none.
   std::size_t int8_tile_block_bytes = 0;  // tile bytes per 32 values of k
   void (*repack_int8_tile[kTypeSlots])(const void* w, std::size_t w_stride, int n_rows, std::int64_t k,
                                        void* tile) = {};
   void (*gemm_int8_tile)(std::int64_t k, const void* tile, const std::uint8_t* act_u8, std::size_t u8_stride,
-                         const float* act_d, std::size_t d_stride, int n_act, float* c, std::size_t ldc,
-                         int n_cols) = nullptr;
+                         const float* act_d, const float* act_sum, std::size_t d_stride, int n_act, float* c,
+                         std::size_t ldc, int n_cols) = nullptr;
 
   void (*rms_norm)(const float* x, const float* weight, float* y, std::int64_t n, float eps) = nullptr;
   void (*softmax)(float* x, std::int64_t n) = nullptr;

@@ -19,23 +19,46 @@ std::int64_t tile_rows(std::size_t w_row_bytes) {
   return std::max<std::int64_t>(1, static_cast<std::int64_t>(kTileBytes / std::max<std::size_t>(1, w_row_bytes)));
 }
 
-// The int8-tile GEMM (AVX-512 VNNI) for M >= kMaxDotRows: activations as
-// u8 + f32 scales, weights repacked 16 rows at a time by each thread.
-void matmul_int8_tiles(KernelContext& ctx, const std::byte* act_q8_0, std::int64_t M, const TensorView& w,
-                       const TensorView& c) {
+// Bytes matmul_int8_tiles needs after the quantized activation rows.
+std::size_t int8_tile_scratch(std::int64_t M, std::int64_t K) {
+  return static_cast<std::size_t>(M * K) + 2 * sizeof(float) * static_cast<std::size_t>(M * (K / 32)) + 64;
+}
+
+// The int8-tile GEMM (AVX-512 VNNI) for M >= kMaxDotRows. The activations
+// (Q8_0 or Q8_K rows at `act`) become, per 32 values, u8 (value + 128), the
+// f32 scale and the scaled sum; each thread repacks 16 weight rows at a time
+// and runs every activation row over them.
+void matmul_int8_tiles(KernelContext& ctx, const std::byte* act, std::size_t act_stride, GgmlType act_type,
+                       std::int64_t M, const TensorView& w, const TensorView& c) {
   const KernelTable& table = ctx.kernels();
   const std::int64_t K = w.cols(), N = w.rows();
   const std::int64_t nb = K / 32;
-  const std::size_t q_stride = static_cast<std::size_t>(nb) * 34;
-  // The caller sized the scratch: Q8_0 rows, u8 values, then f32 scales.
-  auto* u8 = reinterpret_cast<std::uint8_t*>(const_cast<std::byte*>(act_q8_0) + q_stride * static_cast<std::size_t>(M));
+  // The caller sized the scratch: activation rows, u8 values, scales, sums.
+  auto* u8 = reinterpret_cast<std::uint8_t*>(const_cast<std::byte*>(act) + act_stride * static_cast<std::size_t>(M));
   auto* d = reinterpret_cast<float*>((reinterpret_cast<std::uintptr_t>(u8 + M * K) + 63) / 64 * 64);
+  float* sums = d + M * nb;
   ctx.parallel_for(M, 1, [&](std::int64_t m0, std::int64_t m1) {
     for (std::int64_t m = m0; m < m1; ++m) {
-      const auto* y = reinterpret_cast<const BlockQ8_0*>(act_q8_0 + static_cast<std::size_t>(m) * q_stride);
+      const std::byte* row = act + static_cast<std::size_t>(m) * act_stride;
       for (std::int64_t b = 0; b < nb; ++b) {
-        d[m * nb + b] = f16_to_f32(y[b].d);
-        for (int i = 0; i < 32; ++i) u8[m * K + 32 * b + i] = static_cast<std::uint8_t>(y[b].qs[i] ^ 0x80);
+        const std::int8_t* q;
+        float scale;
+        if (act_type == GgmlType::kQ8_0) {
+          const auto& y = reinterpret_cast<const BlockQ8_0*>(row)[b];
+          q = y.qs;
+          scale = f16_to_f32(y.d);
+        } else {
+          const auto& y = reinterpret_cast<const BlockQ8_K*>(row)[b / 8];
+          q = y.qs + 32 * (b % 8);
+          scale = y.d;
+        }
+        int sum = 0;
+        for (int i = 0; i < 32; ++i) {
+          u8[m * K + 32 * b + i] = static_cast<std::uint8_t>(q[i] ^ 0x80);
+          sum += q[i];
+        }
+        d[m * nb + b] = scale;
+        sums[m * nb + b] = scale * static_cast<float>(sum);
       }
     }
   });
@@ -50,7 +73,7 @@ void matmul_int8_tiles(KernelContext& ctx, const std::byte* act_q8_0, std::int64
       repack(w.row(t0), w.row_stride(), cols, K, tile.data());
       for (std::int64_t m = 0; m < M; m += kMaxDotRows) {
         const int rows = static_cast<int>(std::min<std::int64_t>(kMaxDotRows, M - m));
-        table.gemm_int8_tile(K, tile.data(), u8 + m * K, static_cast<std::size_t>(K), d + m * nb,
+        table.gemm_int8_tile(K, tile.data(), u8 + m * K, static_cast<std::size_t>(K), d + m * nb, sums + m * nb,
                              static_cast<std::size_t>(nb), rows, c.row_f32(m) + t0, ldc, cols);
       }
     }
@@ -85,9 +108,7 @@ void matmul(KernelContext& ctx, const TensorView& a, const TensorView& w, const 
                             table.repack_int8_tile[static_cast<std::uint32_t>(w.type)] != nullptr &&
                             c.row_stride() % sizeof(float) == 0;
     const std::size_t q_bytes = act_stride * static_cast<std::size_t>(M);
-    const std::size_t tile_extra =
-        int8_tiles ? static_cast<std::size_t>(M * K) + sizeof(float) * static_cast<std::size_t>(M * K / 32) + 64 : 0;
-    std::byte* q = ctx.scratch(q_bytes + tile_extra);
+    std::byte* q = ctx.scratch(q_bytes + (int8_tiles ? int8_tile_scratch(M, K) : 0));
     const FromF32Fn quantize = table.quantizer(wt->vec_dot_type);
     auto quantize_rows = [&](std::int64_t m0, std::int64_t m1) {
       for (std::int64_t m = m0; m < m1; ++m) quantize(a.row_f32(m), q + m * act_stride, K);
@@ -99,9 +120,8 @@ void matmul(KernelContext& ctx, const TensorView& a, const TensorView& w, const 
       ctx.parallel_for(M, 1, quantize_rows);
     }
     act = q;
-    if (M >= kMaxDotRows && table.gemm_int8_tile != nullptr &&
-        table.repack_int8_tile[static_cast<std::uint32_t>(w.type)] != nullptr && c.row_stride() % sizeof(float) == 0) {
-      matmul_int8_tiles(ctx, q, M, w, c);
+    if (int8_tiles) {
+      matmul_int8_tiles(ctx, q, act_stride, wt->vec_dot_type, M, w, c);
       return;
     }
   }

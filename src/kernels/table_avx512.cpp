@@ -23,6 +23,7 @@ void fill_kernel_table_avx512(KernelTable& t) {
   t.int8_tile_block_bytes = avx512::kInt8TileBlockBytes;
   t.repack_int8_tile[slot(GgmlType::kQ8_0)] = avx512::repack_q8_0_tile;
   t.repack_int8_tile[slot(GgmlType::kQ4_0)] = avx512::repack_q4_0_tile;
+  t.repack_int8_tile[slot(GgmlType::kQ4_K)] = avx512::repack_q4_K_tile;
   t.gemm_int8_tile = avx512::gemm_int8_tile;
   t.rms_norm = avx512::rms_norm;
   t.softmax = avx512::softmax;
