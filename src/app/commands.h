@@ -13,6 +13,8 @@ void register_inspect_command(CLI::App& app);
 void register_testmodel_command(CLI::App& app);
 void register_template_command(CLI::App& app);
 void register_run_command(CLI::App& app);
+void register_bench_command(CLI::App& app);
+void register_perplexity_command(CLI::App& app);
 void register_serve_command(CLI::App& app);
 
 // The options every command that runs a model takes (--model, --threads,

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   servir::app::register_tokenize_commands(app);
   servir::app::register_template_command(app);
   servir::app::register_run_command(app);
+  servir::app::register_bench_command(app);
+  servir::app::register_perplexity_command(app);
   servir::app::register_serve_command(app);
 
   try {

@@ -63,3 +63,46 @@ TEST(RunCli, RefusesBadSamplingAndContext) {
 
 }  // namespace
 }  // namespace servir
+
+namespace servir {
+namespace {
+
+TEST(BenchCli, ReportsThroughputAndBandwidth) {
+  testing::TempDir dir;
+  const auto model = (dir / "m.gguf").string();
+  ASSERT_EQ(run_command(servir_cmd("testmodel --hidden 64 --layers 2 --heads 4 --kv-heads 2 --ffn 128 --vocab 256 "
+                                   "--seed 1 --out " +
+                                   model))
+                .exit_code,
+            0);
+  const auto r = run_command(servir_cmd("bench -m " + model + " -p 32 -n 8 -r 2 --batch 3 --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_GT(j["prefill_tokens_per_s"]["mean"].get<double>(), 0);
+  EXPECT_GT(j["decode_tokens_per_s"]["mean"].get<double>(), 0);
+  EXPECT_EQ(j["batch"], 3);
+  // Matrices: 2 layers x (q 64x64 + k,v 32x64 + o 64x64 + 3 x 128x64) + output 256x64, f32.
+  EXPECT_EQ(j["weight_bytes_per_step"].get<double>(),
+            4.0 * (2 * (2 * 64 * 64 + 2 * 32 * 64 + 3 * 128 * 64) + 256 * 64));
+}
+
+TEST(PerplexityCli, Stories260KOnWarAndPeace) {
+  const auto model = testing::shared_path("models/stories260K.gguf");
+  const auto text = testing::shared_path("testdata/text/war-and-peace.txt");
+  SKIP_WITHOUT_SHARED(model);
+  SKIP_WITHOUT_SHARED(text);
+  testing::TempDir dir;
+  testing::write_file(dir / "head.txt", testing::read_file(text).substr(0, 20000));
+  const auto r = run_command(
+      servir_cmd("perplexity -m " + model.string() + " -f " + (dir / "head.txt").string() + " --ctx 256 --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  // A TinyStories model on Tolstoy: far from random (vocab 512) yet far from fluent.
+  EXPECT_GT(j["perplexity"].get<double>(), 5.0);
+  EXPECT_LT(j["perplexity"].get<double>(), 200.0);
+  EXPECT_GT(j["error"].get<double>(), 0.0);
+  EXPECT_EQ(j["ctx"], 256);
+}
+
+}  // namespace
+}  // namespace servir

@@ -1,0 +1,148 @@
+// `servir bench --model PATH [-p 512] [-n 128] [-r 3] [-t THREADS] [--batch B] [--json]`
+//
+// Like llama-bench: prefill throughput of a P-token prompt and decode
+// throughput of N tokens (mean +- stdev over R runs), and with --batch B the
+// aggregate decode throughput of B sequences decoding together. Token ids
+// are drawn at random (the forward pass costs the same for any id) and fed
+// back without sampling, so the figures measure the model alone. It also
+// prints the weight bytes one decode step reads and the GB/s that implies:
+// single-stream decode is bound by memory bandwidth.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/commands.h"
+
+namespace servir::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct BenchOptions {
+  RuntimeOptions runtime;
+  int prompt_tokens = 512;
+  int gen_tokens = 128;
+  int repetitions = 3;
+  int batch = 1;
+  bool json = false;
+};
+
+struct Stats {
+  double mean = 0;
+  double stdev = 0;
+};
+
+Stats stats_of(const std::vector<double>& v) {
+  Stats s;
+  if (v.empty()) return s;
+  s.mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+  double sq = 0;
+  for (double x : v) sq += (x - s.mean) * (x - s.mean);
+  s.stdev = v.size() > 1 ? std::sqrt(sq / static_cast<double>(v.size() - 1)) : 0.0;
+  return s;
+}
+
+std::vector<std::int32_t> random_tokens(std::size_t n, std::int64_t vocab, std::uint64_t& state) {
+  std::vector<std::int32_t> out(n);
+  for (auto& t : out) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    t = static_cast<std::int32_t>((state >> 33) % static_cast<std::uint64_t>(vocab));
+  }
+  return out;
+}
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+}  // namespace
+
+void register_bench_command(CLI::App& app) {
+  static BenchOptions o;
+  auto* cmd = app.add_subcommand("bench", "Measure prefill and decode throughput (like llama-bench)");
+  add_runtime_options(*cmd, o.runtime);
+  cmd->add_option("-p,--n-prompt", o.prompt_tokens, "Prompt tokens for the prefill test (0: skip)")
+      ->capture_default_str();
+  cmd->add_option("-n,--n-gen", o.gen_tokens, "Tokens to decode (0: skip)")->capture_default_str();
+  cmd->add_option("-r,--repetitions", o.repetitions, "Runs of each test")->capture_default_str();
+  cmd->add_option("--batch", o.batch, "Sequences decoding together")->capture_default_str();
+  cmd->add_flag("--json", o.json, "One JSON object");
+  cmd->callback([] {
+    if (o.prompt_tokens < 0 || o.gen_tokens < 0 || o.repetitions < 1 || o.batch < 1) {
+      fail("-p and -n must be >= 0, -r and --batch >= 1");
+    }
+    o.runtime.load_tokenizer = false;
+    o.runtime.n_seqs = o.batch;
+    if (o.runtime.context == 0) o.runtime.context = std::max(o.prompt_tokens, 1) + o.gen_tokens + 1;
+    auto loaded = load_runtime(o.runtime);
+    if (!loaded) fail(loaded.status().to_string());
+    Runtime& rt = **loaded;
+    const std::int64_t vocab = rt.description.config().vocab_size;
+    std::uint64_t rng = 1234;
+    std::vector<float> logits;
+
+    // Warm-up: touches every weight page and spins up the pool.
+    {
+      const auto warm = random_tokens(8, vocab, rng);
+      if (Status st = rt.runner->prefill(0, warm, logits); !st.ok()) fail(st.to_string());
+      rt.runner->reset_all();
+    }
+    std::vector<double> prefill_tps, decode_tps;
+    for (int r = 0; r < o.repetitions; ++r) {
+      if (o.prompt_tokens > 0) {
+        const auto prompt = random_tokens(static_cast<std::size_t>(o.prompt_tokens), vocab, rng);
+        rt.runner->reset_all();
+        const auto t0 = Clock::now();
+        if (Status st = rt.runner->prefill(0, prompt, logits); !st.ok()) fail(st.to_string());
+        prefill_tps.push_back(o.prompt_tokens / seconds_since(t0));
+      }
+      if (o.gen_tokens > 0) {
+        rt.runner->reset_all();
+        // Every sequence starts from one token, then all decode together.
+        std::vector<std::int32_t> current = random_tokens(static_cast<std::size_t>(o.batch), vocab, rng);
+        std::vector<StaticBatchRunner::Piece> pieces(static_cast<std::size_t>(o.batch));
+        const auto t0 = Clock::now();
+        for (int i = 0; i < o.gen_tokens; ++i) {
+          for (int s = 0; s < o.batch; ++s) {
+            pieces[static_cast<std::size_t>(s)] = {s, std::span(&current[static_cast<std::size_t>(s)], 1), false};
+          }
+          if (Status st = rt.runner->step(pieces, logits); !st.ok()) fail(st.to_string());
+          current = random_tokens(static_cast<std::size_t>(o.batch), vocab, rng);
+        }
+        decode_tps.push_back(static_cast<double>(o.gen_tokens) * o.batch / seconds_since(t0));
+      }
+    }
+    const Stats pp = stats_of(prefill_tps);
+    const Stats tg = stats_of(decode_tps);
+    const double bytes_per_step = static_cast<double>(rt.model->weights().bytes_per_token());
+    // One decode step reads every weight once whatever the batch size.
+    const double steps_per_s = tg.mean / o.batch;
+    const double gbps = bytes_per_step * steps_per_s / 1e9;
+    if (o.json) {
+      const nlohmann::json j = {{"model", rt.description.path()},
+                                {"threads", rt.ctx->n_threads()},
+                                {"isa", kernels::isa_name(rt.kernel_table->isa)},
+                                {"n_prompt", o.prompt_tokens},
+                                {"n_gen", o.gen_tokens},
+                                {"batch", o.batch},
+                                {"repetitions", o.repetitions},
+                                {"prefill_tokens_per_s", {{"mean", pp.mean}, {"stdev", pp.stdev}}},
+                                {"decode_tokens_per_s", {{"mean", tg.mean}, {"stdev", tg.stdev}}},
+                                {"weight_bytes_per_step", bytes_per_step},
+                                {"decode_weight_gb_per_s", gbps}};
+      std::fputs((j.dump(2) + "\n").c_str(), stdout);
+      return;
+    }
+    fmt::print("model {} | {} threads | kernels {} | weights read per decode step {:.1f} MiB\n", rt.description.path(),
+               rt.ctx->n_threads(), kernels::isa_name(rt.kernel_table->isa), bytes_per_step / (1 << 20));
+    if (o.prompt_tokens > 0) fmt::print("pp{:<5} {:10.2f} +- {:.2f} t/s\n", o.prompt_tokens, pp.mean, pp.stdev);
+    if (o.gen_tokens > 0) {
+      fmt::print("tg{:<5} {:10.2f} +- {:.2f} t/s{}  ({:.1f} GB/s of weights)\n", o.gen_tokens, tg.mean, tg.stdev,
+                 o.batch > 1 ? fmt::format(" aggregate over {} sequences", o.batch) : "", gbps);
+    }
+  });
+}
+
+}  // namespace servir::app
