@@ -10,6 +10,7 @@ namespace servir::kernels::avx512 {
 namespace {
 
 struct F32Loader {
+  static constexpr int kBytes = 4;
   static __m512 load(const void* w, std::int64_t i) { return _mm512_loadu_ps(static_cast<const float*>(w) + i); }
   static __m512 load_masked(const void* w, std::int64_t i, __mmask16 m) {
     return _mm512_maskz_loadu_ps(m, static_cast<const float*>(w) + i);
@@ -17,6 +18,7 @@ struct F32Loader {
 };
 
 struct F16Loader {
+  static constexpr int kBytes = 2;
   static __m512 load(const void* w, std::int64_t i) {
     return _mm512_cvtph_ps(
         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(static_cast<const std::uint16_t*>(w) + i)));
@@ -27,6 +29,7 @@ struct F16Loader {
 };
 
 struct BF16Loader {
+  static constexpr int kBytes = 2;
   static __m512 widen(__m256i h) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)); }
   static __m512 load(const void* w, std::int64_t i) {
     return widen(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(static_cast<const std::uint16_t*>(w) + i)));
@@ -47,6 +50,8 @@ void dot_rows(std::int64_t k, const void* w, const void* act, std::size_t act_st
   }
   std::int64_t i = 0;
   for (; i + 32 <= k; i += 32) {
+    prefetch_ahead(static_cast<const std::byte*>(w) + i * Loader::kBytes);
+    prefetch_ahead(static_cast<const std::byte*>(w) + i * Loader::kBytes + 64);
     const __m512 w0 = Loader::load(w, i);
     const __m512 w1 = Loader::load(w, i + 16);
     for (int r = 0; r < NA; ++r) {

@@ -44,34 +44,44 @@ void dot_q4_k(std::int64_t k, const void* w, const void* act, std::size_t act_st
     acc[r] = _mm512_setzero_ps();
     acc_min[r] = _mm256_setzero_ps();
   }
-  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
+  const __m512i nibble_shift = _mm512_set_epi64(4, 4, 4, 4, 0, 0, 0, 0);
+  // int16 lanes 0..15 take scale 2c, lanes 16..31 scale 2c + 1.
+  const __m512i scale_index =
+      _mm512_set_epi16(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   for (std::int64_t b = 0; b < k / kQK_K; ++b) {
+    prefetch_ahead(x + b);
+    prefetch_ahead(reinterpret_cast<const std::byte*>(x + b) + 64);
+    prefetch_ahead(reinterpret_cast<const std::byte*>(x + b) + 128);
     alignas(16) std::uint8_t sm[16];
     unpack_q4_k_scales(x[b].scales, sm);
-    const __m128i mins8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm + 8));
-    const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins8, mins8));  // m0 m0 m1 m1 ...
-    const float d = _cvtsh_ss(x[b].d);
-    const float dmin = _cvtsh_ss(x[b].dmin);
+    const __m128i sm16 = _mm_load_si128(reinterpret_cast<const __m128i*>(sm));
+    const __m512i scales16 = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(sm16));  // scales then mins, as int16
+    const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm16, sm16));   // m0 m0 m1 m1 ...
+    // d and dmin in one conversion.
+    std::uint32_t packed;
+    std::memcpy(&packed, &x[b].d, 4);
+    const __m128 ddmin = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(packed)));
     __m512i isum[NA];
     for (int r = 0; r < NA; ++r) isum[r] = _mm512_setzero_si512();
     for (int c = 0; c < 4; ++c) {
-      const __m256i q = load256(x[b].qs + 32 * c);
-      const __m256i lo = _mm256_and_si256(q, low4);
-      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
-      const __m512i levels = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-      const __m512i scale = _mm512_inserti64x4(_mm512_set1_epi16(sm[2 * c]), _mm256_set1_epi16(sm[2 * c + 1]), 1);
+      // 32 bytes of nibbles -> [low nibbles | high nibbles] = 64 levels in order.
+      const __m512i q = _mm512_broadcast_i64x4(load256(x[b].qs + 32 * c));
+      const __m512i levels = _mm512_and_si512(_mm512_srlv_epi64(q, nibble_shift), low4);
+      const __m512i scale = _mm512_permutexvar_epi16(
+          _mm512_add_epi16(scale_index, _mm512_set1_epi16(static_cast<short>(2 * c))), scales16);
       for (int r = 0; r < NA; ++r) {
         const __m512i a = load512(y[r][b].qs + 64 * c);
-        const __m512i p16 = _mm512_maddubs_epi16(levels, a);
-        isum[r] = _mm512_add_epi32(isum[r], _mm512_madd_epi16(p16, scale));
+        isum[r] = _mm512_dpwssd_epi32(isum[r], _mm512_maddubs_epi16(levels, a), scale);
       }
     }
     for (int r = 0; r < NA; ++r) {
-      const float dy = y[r][b].d;
-      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[r]), _mm512_set1_ps(d * dy), acc[r]);
-      const __m256i bsums = load256(y[r][b].bsums);
-      const __m256i prod = _mm256_madd_epi16(mins16, bsums);
-      acc_min[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod), _mm256_set1_ps(dmin * dy), acc_min[r]);
+      const __m128 dd = _mm_mul_ps(ddmin, _mm_set1_ps(y[r][b].d));  // [d*dy, dmin*dy, ...]
+      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[r]), _mm512_broadcastss_ps(dd), acc[r]);
+      const __m256i prod = _mm256_madd_epi16(mins16, load256(y[r][b].bsums));
+      acc_min[r] =
+          _mm256_fmadd_ps(_mm256_cvtepi32_ps(prod),
+                          _mm256_permutevar8x32_ps(_mm256_castps128_ps256(dd), _mm256_set1_epi32(1)), acc_min[r]);
     }
   }
   for (int r = 0; r < NA; ++r) {
@@ -98,6 +108,7 @@ void dot_q6_k(std::int64_t k, const void* w, const void* act, std::size_t act_st
   const __m512i idx0 =
       _mm512_set_epi16(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
   for (std::int64_t b = 0; b < k / kQK_K; ++b) {
+    for (int p = 0; p < 256; p += 64) prefetch_ahead(reinterpret_cast<const std::byte*>(x + b) + p);
     const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[b].scales)));
     const __m512i sc16z = _mm512_castsi256_si512(sc16);
     const float d = _cvtsh_ss(x[b].d);

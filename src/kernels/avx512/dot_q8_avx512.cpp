@@ -24,23 +24,23 @@ __m512i load_act_pair(const BlockQ8_0* y, bool two) {
 // Weights of two Q8_0 blocks (upper half zero when `two` is false).
 struct Q8_0Loader {
   using Block = BlockQ8_0;
+  static constexpr bool kUnsigned = false;
   static __m512i load(const BlockQ8_0* x, bool two) { return load_act_pair(x, two); }
 };
 
-// Weights of two Q4_0 blocks as signed int8 (q - 8), in element order.
+// Levels (0..15) of two Q4_0 blocks in element order: each block's 16 bytes
+// are broadcast to both halves of a ymm, shifted by 0 / 4 bits per half and
+// masked, giving [b0 lo, b0 hi | b1 lo, b1 hi].
 struct Q4_0Loader {
   using Block = BlockQ4_0;
+  static constexpr bool kUnsigned = true;
   static __m512i load(const BlockQ4_0* x, bool two) {
-    const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[0].qs));
-    const __m128i q1 = two ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[1].qs)) : _mm_set1_epi8(-120);
-    const __m256i q = _mm256_set_m128i(q1, q0);
-    const __m256i mask = _mm256_set1_epi8(0x0F);
-    const __m256i lo = _mm256_and_si256(q, mask);
-    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), mask);
-    // [b0 lo, b1 lo | b0 hi, b1 hi] -> [b0 lo, b0 hi, b1 lo, b1 hi]
-    const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-    const __m512i ordered = _mm512_shuffle_i64x2(z, z, _MM_SHUFFLE(3, 1, 2, 0));
-    return _mm512_sub_epi8(ordered, _mm512_set1_epi8(8));
+    const __m256i q0 = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[0].qs)));
+    const __m256i q1 = two ? _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[1].qs)))
+                           : _mm256_setzero_si256();
+    const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(q0), q1, 1);
+    const __m512i shifted = _mm512_srlv_epi64(both, _mm512_set_epi64(4, 4, 0, 0, 4, 4, 0, 0));
+    return _mm512_and_si512(shifted, _mm512_set1_epi8(0x0F));
   }
 };
 
@@ -55,20 +55,36 @@ void dot_blocks(std::int64_t k, const void* w, const void* act, std::size_t act_
     acc[r] = _mm512_setzero_ps();
   }
   const std::int64_t nb = k / kQK;
+  const __m512i pair_index = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
   for (std::int64_t b = 0; b < nb; b += 2) {
     const bool two = b + 1 < nb;
-    const __m512i wq = Loader::load(x + b, two);
-    const __m512i wabs = _mm512_abs_epi8(wq);
-    const __mmask64 neg = _mm512_movepi8_mask(wq);
-    const float dw0 = _cvtsh_ss(x[b].d);
-    const float dw1 = two ? _cvtsh_ss(x[b + 1].d) : 0.0f;
+    prefetch_ahead(x + b);
+    const std::uint64_t dw = x[b].d | (two ? std::uint64_t{x[b + 1].d} << 16 : 0);
+    // Q4_0 levels stay unsigned (0..15) and the -8 comes off as 8 * sum(a);
+    // Q8_0 takes |w| and moves w's sign onto the activations.
+    __m512i wq = Loader::load(x + b, two);
+    __mmask64 neg = 0;
+    if constexpr (!Loader::kUnsigned) {
+      neg = _mm512_movepi8_mask(wq);
+      wq = _mm512_abs_epi8(wq);
+    }
     for (int r = 0; r < NA; ++r) {
-      const __m512i a = load_act_pair(y[r] + b, two);
-      const __m512i a_signed = _mm512_mask_sub_epi8(a, neg, _mm512_setzero_si512(), a);
-      const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wabs, a_signed);
-      const float s0 = dw0 * _cvtsh_ss(y[r][b].d);
-      const float s1 = two ? dw1 * _cvtsh_ss(y[r][b + 1].d) : 0.0f;
-      const __m512 scale = _mm512_insertf32x8(_mm512_set1_ps(s0), _mm256_set1_ps(s1), 1);
+      __m512i a = load_act_pair(y[r] + b, two);
+      __m512i dot;
+      if constexpr (Loader::kUnsigned) {
+        dot = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), wq, a),
+                               _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(8), a));
+      } else {
+        a = _mm512_mask_sub_epi8(a, neg, _mm512_setzero_si512(), a);
+        dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wq, a);
+      }
+      // The four f16 scales of the pair go through one vcvtph2ps: with 512-bit
+      // ops only two vector ports issue, so per-scalar conversions would cost
+      // more than the dot product itself.
+      const std::uint64_t da = y[r][b].d | (two ? std::uint64_t{y[r][b + 1].d} << 16 : 0);
+      const __m128 f = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(dw | da << 32)));
+      const __m128 s01 = _mm_mul_ps(f, _mm_movehl_ps(f, f));  // [dw0*da0, dw1*da1, ...]
+      const __m512 scale = _mm512_permutexvar_ps(pair_index, _mm512_castps128_ps512(s01));
       acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[r]);
     }
   }
