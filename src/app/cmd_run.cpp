@@ -178,6 +178,7 @@ void add_runtime_options(CLI::App& cmd, RuntimeOptions& o) {
   cmd.add_option("--kv-block-size", o.kv_block_size, "Tokens per KV cache block")->capture_default_str();
   cmd.add_option("--max-num-batched-tokens", o.max_batch_tokens, "Tokens per forward step (prefill chunk)")
       ->capture_default_str();
+  cmd.add_option("--dtype", o.dtype, "Quantize float weights at load: q8_0, q4_0, ... (default: as stored)");
 }
 
 void register_run_command(CLI::App& app) {

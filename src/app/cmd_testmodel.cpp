@@ -3,6 +3,7 @@
 
 #include "app/commands.h"
 #include "formats/synthetic_model.h"
+#include "kernels/dtype_traits.h"
 
 namespace servir::app {
 namespace {
@@ -19,6 +20,37 @@ struct TestmodelOptions {
   std::string vocab_from;
   int shards = 1;
 };
+
+// The kernels' reference quantizer for `type`, as the writer's RowEncoder.
+RowEncoder encoder_for(GgmlType type) {
+  const kernels::DTypeTraits* traits = kernels::dtype_traits(type);
+  if (traits == nullptr || traits->from_f32 == nullptr) return nullptr;
+  const auto quantize = traits->from_f32;
+  return [quantize](const float* src, std::byte* dst, std::int64_t n) { quantize(src, dst, n); };
+}
+
+// "--type": a ggml type name, or a llama.cpp mix (q4_k_m: Q4_K with Q6_K
+// for the tensors that get more bits; q5_k_m: Q5_K with Q6_K).
+void apply_type(const std::string& name, SyntheticModelSpec& spec) {
+  std::string base = name;
+  const bool mix = name == "q4_k_m" || name == "q5_k_m" || name == "Q4_K_M" || name == "Q5_K_M";
+  if (mix) base = name.substr(0, 4);
+  auto type = ggml_type_from_name(base);
+  if (!type)
+    fail(
+        fmt::format("--type {} is not a type (f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, "
+                    "q6_k, q4_k_m, q5_k_m)",
+                    name));
+  spec.type = *type;
+  if (ggml_type_info(*type).quantized) {
+    spec.encode_row = encoder_for(*type);
+    if (!spec.encode_row) fail(fmt::format("--type {}: no quantizer for this type", name));
+  }
+  if (mix) {
+    spec.more_bits_type = GgmlType::kQ6_K;
+    spec.encode_row_more_bits = encoder_for(GgmlType::kQ6_K);
+  }
+}
 
 }  // namespace
 
@@ -37,7 +69,10 @@ void register_testmodel_command(CLI::App& app) {
   cmd->add_option("--rope-theta", o.rope_theta, "RoPE base")->capture_default_str();
   cmd->add_option("--rms-norm-eps", o.rms_norm_eps, "RMSNorm epsilon")->capture_default_str();
   cmd->add_flag("--tie-embeddings", o.tied, "Share the embedding matrix with the output projection");
-  cmd->add_option("--type", o.type, "Storage type of the matrices: f32, f16, bf16")->capture_default_str();
+  cmd->add_option("--type", o.type,
+                  "Matrices: f32, f16, bf16 (both formats); q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q4_k_m, "
+                  "q5_k_m (GGUF)")
+      ->capture_default_str();
   cmd->add_option("--seed", o.seed, "Random seed")->required();
   cmd->add_option("--out", o.out, "Output: NAME.gguf for GGUF, otherwise an HF folder")->required();
   cmd->add_option("--vocab-from", o.vocab_from, "Copy the tokenizer from a GGUF (vocab) file or a tokenizer.json");
@@ -45,8 +80,6 @@ void register_testmodel_command(CLI::App& app) {
   cmd->callback([] {
     auto arch = architecture_from_name(o.arch);
     if (!arch) fail(arch.status().message());
-    auto type = ggml_type_from_name(o.type);
-    if (!type) fail(fmt::format("--type {} is not a type (f32, f16, bf16)", o.type));
     SyntheticModelSpec spec;
     spec.config.arch = *arch;
     spec.config.hidden_size = o.hidden;
@@ -60,7 +93,7 @@ void register_testmodel_command(CLI::App& app) {
     spec.config.rope_theta = o.rope_theta;
     spec.config.rms_norm_eps = o.rms_norm_eps;
     spec.config.tied_embeddings = o.tied;
-    spec.type = *type;
+    apply_type(o.type, spec);
     spec.seed = o.seed;
     spec.out_path = o.out;
     spec.shards = o.shards;

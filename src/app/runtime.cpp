@@ -39,8 +39,15 @@ Result<std::unique_ptr<Runtime>> load_runtime(const RuntimeOptions& o) {
                       c.context_length);
   }
   const std::int64_t max_batch = std::max<std::int64_t>(o.max_batch_tokens, o.n_seqs);
-  auto model = TransformerModel::create(rt->description, *rt->kernel_table,
-                                        {.max_batch_tokens = max_batch, .max_logit_rows = max_batch});
+  TransformerOptions model_options{.max_batch_tokens = max_batch, .max_logit_rows = max_batch};
+  if (!o.dtype.empty() && o.dtype != "auto") {
+    const auto type = ggml_type_from_name(o.dtype);
+    if (!type || !ggml_type_info(*type).quantized) {
+      return make_error(ErrorCode::kInvalidArgument, "--dtype {} is not a quantized type (q8_0, q4_0, ...)", o.dtype);
+    }
+    model_options.weights.quantize_matrices = *type;
+  }
+  auto model = TransformerModel::create(rt->description, *rt->kernel_table, model_options);
   if (!model) return std::move(model).status();
   rt->model = std::make_unique<TransformerModel>(std::move(*model));
 

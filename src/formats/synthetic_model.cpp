@@ -6,6 +6,7 @@
 #include <fstream>
 #include <numbers>
 #include <sstream>
+#include <string>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -34,12 +35,24 @@ std::uint64_t fnv1a(std::string_view s) {
 
 bool is_norm(std::string_view name) { return name.find("norm") != std::string_view::npos; }
 
-// Values of one tensor, converted to the storage type, into `out`.
-void fill_tensor(const std::string& name, std::uint64_t seed, GgmlType type, std::span<std::byte> out) {
-  const std::size_t element_bytes = ggml_type_info(type).type_size;
-  const std::size_t n = out.size() / element_bytes;
+// Values of one tensor, converted to the storage type, into `out`. Rows of
+// quantized types go through `encode` one row (`row_elements`) at a time.
+void fill_tensor(const std::string& name, std::uint64_t seed, GgmlType type, std::int64_t row_elements,
+                 const RowEncoder& encode, std::span<std::byte> out) {
   NormalGenerator gen(seed, name);
   const bool norm = is_norm(name);
+  const auto& info = ggml_type_info(type);
+  if (info.quantized) {
+    const std::size_t row_bytes = *ggml_row_bytes(type, static_cast<std::uint64_t>(row_elements));
+    std::vector<float> row(static_cast<std::size_t>(row_elements));
+    for (std::size_t offset = 0; offset + row_bytes <= out.size(); offset += row_bytes) {
+      for (auto& v : row) v = norm ? 1.0f : gen.next(kWeightStddev);
+      encode(row.data(), out.data() + offset, row_elements);
+    }
+    return;
+  }
+  const std::size_t element_bytes = info.type_size;
+  const std::size_t n = out.size() / element_bytes;
   for (std::size_t i = 0; i < n; ++i) {
     const float v = norm ? 1.0f : gen.next(kWeightStddev);
     std::byte* dst = out.data() + i * element_bytes;
@@ -50,6 +63,28 @@ void fill_tensor(const std::string& name, std::uint64_t seed, GgmlType type, std
       std::memcpy(dst, &h, 2);
     }
   }
+}
+
+// llama.cpp's rule for which layers get more bits in the "_M" mixes: the
+// first and last eighth, and every third layer between.
+bool use_more_bits(std::int64_t layer, std::int64_t n_layers) {
+  return layer < n_layers / 8 || layer >= 7 * n_layers / 8 || (layer - n_layers / 8) % 3 == 2;
+}
+
+// The storage type (and encoder) of one tensor of the spec.
+std::pair<GgmlType, RowEncoder> tensor_type(const SyntheticModelSpec& spec, const ExpectedTensor& t) {
+  if (t.is_vector) return {GgmlType::kF32, nullptr};
+  if (spec.more_bits_type) {
+    bool more = t.name == kOutput;
+    for (const char* suffix : {".attn_v.weight", ".ffn_down.weight"}) {
+      if (t.name.ends_with(suffix)) {
+        const auto layer = std::stoll(t.name.substr(4, t.name.find('.', 4) - 4));
+        more = use_more_bits(layer, spec.config.n_layers);
+      }
+    }
+    if (more) return {*spec.more_bits_type, spec.encode_row_more_bits};
+  }
+  return {spec.type, spec.encode_row};
 }
 
 std::string_view hf_class_name(Architecture arch) {
@@ -103,7 +138,42 @@ Status write_gguf(const SyntheticModelSpec& spec) {
   GgufWriter writer;
   writer.set("general.architecture", GgufValue(arch));
   writer.set("general.name", GgufValue(fmt::format("servir-testmodel-{}-seed{}", arch, spec.seed)));
-  const std::uint32_t file_type = spec.type == GgmlType::kF32 ? 0 : spec.type == GgmlType::kF16 ? 1 : 32;
+  // llama.cpp's LLAMA_FTYPE numbering for the types testmodel writes.
+  std::uint32_t file_type = 0;
+  switch (spec.type) {
+    case GgmlType::kF16:
+      file_type = 1;
+      break;
+    case GgmlType::kQ4_0:
+      file_type = 2;
+      break;
+    case GgmlType::kQ4_1:
+      file_type = 3;
+      break;
+    case GgmlType::kQ8_0:
+      file_type = 7;
+      break;
+    case GgmlType::kQ5_0:
+      file_type = 8;
+      break;
+    case GgmlType::kQ5_1:
+      file_type = 9;
+      break;
+    case GgmlType::kQ4_K:
+      file_type = spec.more_bits_type ? 15 : 14;
+      break;
+    case GgmlType::kQ5_K:
+      file_type = spec.more_bits_type ? 17 : 16;
+      break;
+    case GgmlType::kQ6_K:
+      file_type = 18;
+      break;
+    case GgmlType::kBF16:
+      file_type = 32;
+      break;
+    default:
+      break;
+  }
   writer.set("general.file_type", GgufValue(file_type));
   auto u32 = [](std::int64_t v) { return GgufValue(static_cast<std::uint32_t>(v)); };
   writer.set(arch + ".context_length", u32(c.context_length));
@@ -128,12 +198,14 @@ Status write_gguf(const SyntheticModelSpec& spec) {
   }
   for (const auto& t : expected_tensors(c)) {
     // GGUF writers keep 1-D tensors (norms, biases) in F32; ne is innermost first.
-    const GgmlType type = t.is_vector ? GgmlType::kF32 : spec.type;
+    const auto [type, encode] = tensor_type(spec, t);
     std::vector<std::uint64_t> ne(t.shape.rbegin(), t.shape.rend());
     const std::uint64_t seed = spec.seed;
     const std::string name = t.name;
-    Status st = writer.add_tensor(t.name, type, std::move(ne),
-                                  [name, seed, type](std::span<std::byte> out) { fill_tensor(name, seed, type, out); });
+    const std::int64_t row = t.shape.back();
+    Status st = writer.add_tensor(
+        t.name, type, std::move(ne),
+        [name, seed, type, row, encode](std::span<std::byte> out) { fill_tensor(name, seed, type, row, encode, out); });
     if (!st.ok()) return st;
   }
   return writer.write(spec.out_path);
@@ -190,7 +262,7 @@ Status write_hf(const SyntheticModelSpec& spec) {
     const std::string name = t.name;  // values keyed by the internal name, as in the GGUF writer
     std::vector<std::uint64_t> shape(t.shape.begin(), t.shape.end());
     Status st = writers[k].add_tensor(hf_name, dtype, std::move(shape), [name, seed, type](std::span<std::byte> out) {
-      fill_tensor(name, seed, type, out);
+      fill_tensor(name, seed, type, 0, nullptr, out);
     });
     if (!st.ok()) return st;
     weight_map[hf_name] = shard_name(k);
@@ -253,9 +325,17 @@ float NormalGenerator::next(float stddev) {
 
 Status complete_synthetic_spec(SyntheticModelSpec& spec) {
   ModelConfig& c = spec.config;
-  if (spec.type != GgmlType::kF32 && spec.type != GgmlType::kF16 && spec.type != GgmlType::kBF16) {
-    return make_error(ErrorCode::kInvalidArgument, "--type must be f32, f16 or bf16 (got {})",
-                      ggml_type_name(spec.type));
+  const bool float_type = spec.type == GgmlType::kF32 || spec.type == GgmlType::kF16 || spec.type == GgmlType::kBF16;
+  if (!float_type) {
+    if (!spec.encode_row || (spec.more_bits_type && !spec.encode_row_more_bits)) {
+      return make_error(ErrorCode::kInvalidArgument, "--type {} needs a quantizer, which this caller did not give",
+                        ggml_type_name(spec.type));
+    }
+    if (!is_gguf_path(spec.out_path)) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "--type {} is a GGUF type: write a .gguf (HF folders hold f32, f16 or bf16)",
+                        ggml_type_name(spec.type));
+    }
   }
   if (spec.shards < 1) return make_error(ErrorCode::kInvalidArgument, "--shards must be >= 1");
   if (spec.shards > 1 && is_gguf_path(spec.out_path)) {

@@ -8,7 +8,9 @@
 // spec hold the same numbers (up to the storage type).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -18,9 +20,21 @@
 
 namespace servir {
 
+// Encodes one row of n f32 values into a quantized type (n a whole number of
+// blocks). formats/ knows block layouts but not quantizers, which live in
+// kernels/; callers that want quantized models pass the kernels' reference
+// quantizer.
+using RowEncoder = std::function<void(const float* src, std::byte* dst, std::int64_t n)>;
+
 struct SyntheticModelSpec {
   ModelConfig config;              // arch + sizes; validate()d before writing
-  GgmlType type = GgmlType::kF32;  // F32, F16 or BF16 storage of the matrices
+  GgmlType type = GgmlType::kF32;  // matrices: F32, F16, BF16, or a quantized type (GGUF only)
+  // Quantized `type` only: its encoder, and for a llama.cpp-style "_M" mix
+  // the type (and encoder) of the tensors that get more bits: the output,
+  // and attn_v / ffn_down of some layers.
+  RowEncoder encode_row;
+  std::optional<GgmlType> more_bits_type;
+  RowEncoder encode_row_more_bits;
   std::uint64_t seed = 0;
   std::string out_path;                   // "*.gguf" -> GGUF file, anything else -> HF folder
   std::optional<std::string> vocab_from;  // a GGUF (vocab) file or a tokenizer.json to copy

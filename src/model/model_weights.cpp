@@ -1,14 +1,16 @@
 #include "model/model_weights.h"
 
 #include "formats/tensor_names.h"
+#include "kernels/dtype_traits.h"
 
 namespace servir {
 namespace {
 
 class Binder {
  public:
-  Binder(const ModelDescription& model, const kernels::KernelTable& table, std::vector<std::vector<float>>& owned)
-      : model_(model), table_(table), owned_(owned) {}
+  Binder(const ModelDescription& model, const kernels::KernelTable& table, const WeightOptions& options,
+         std::vector<std::vector<float>>& owned, std::vector<std::vector<std::byte>>& owned_matrices)
+      : model_(model), table_(table), options_(options), owned_(owned), owned_matrices_(owned_matrices) {}
 
   Result<kernels::TensorView> matrix(const std::string& name, bool needs_dot = true) {
     const TensorEntry* t = model_.find(name);
@@ -24,8 +26,35 @@ class Binder {
       return make_error(ErrorCode::kUnsupported, "{}: tensor '{}' has type {}, which cannot be dequantized yet",
                         model_.path(), name, ggml_type_name(t->type));
     }
+    if (needs_dot && options_.quantize_matrices && !ggml_type_info(t->type).quantized) return quantized(*t);
     if (needs_dot) bytes_ += t->n_bytes;  // a tied output matrix is read every step too
     return kernels::TensorView::contiguous(t->data, t->type, t->shape[1], t->shape[0]);
+  }
+
+  // A float matrix converted row by row into options_.quantize_matrices.
+  Result<kernels::TensorView> quantized(const TensorEntry& t) {
+    const GgmlType type = *options_.quantize_matrices;
+    const kernels::DTypeTraits* traits = kernels::dtype_traits(type);
+    const auto to_f32 = table_.dequantizer(t.type);
+    if (traits == nullptr || traits->from_f32 == nullptr || table_.dot(type) == nullptr || to_f32 == nullptr) {
+      return make_error(ErrorCode::kUnsupported, "cannot quantize weights to {} at load", ggml_type_name(type));
+    }
+    const std::int64_t rows = t.shape[0];
+    const std::int64_t cols = t.shape[1];
+    if (cols % traits->block_size != 0) {
+      return make_error(ErrorCode::kUnsupported, "{}: tensor '{}' rows of {} are not a whole number of {} blocks",
+                        model_.path(), t.name, cols, ggml_type_name(type));
+    }
+    const std::size_t row_bytes = kernels::row_bytes(*traits, cols);
+    const std::size_t src_row_bytes = t.n_bytes / static_cast<std::size_t>(rows);
+    auto& bytes = owned_matrices_.emplace_back(row_bytes * static_cast<std::size_t>(rows));
+    std::vector<float> row(static_cast<std::size_t>(cols));
+    for (std::int64_t r = 0; r < rows; ++r) {
+      to_f32(t.data + static_cast<std::size_t>(r) * src_row_bytes, row.data(), cols);
+      traits->from_f32(row.data(), bytes.data() + static_cast<std::size_t>(r) * row_bytes, cols);
+    }
+    bytes_ += bytes.size();
+    return kernels::TensorView::contiguous(bytes.data(), type, cols, rows);
   }
 
   // A vector as F32: the mapped bytes when already F32, else a converted copy.
@@ -51,16 +80,19 @@ class Binder {
  private:
   const ModelDescription& model_;
   const kernels::KernelTable& table_;
+  const WeightOptions& options_;
   std::vector<std::vector<float>>& owned_;
+  std::vector<std::vector<std::byte>>& owned_matrices_;
   std::uint64_t bytes_ = 0;
 };
 
 }  // namespace
 
-Result<ModelWeights> ModelWeights::bind(const ModelDescription& model, const kernels::KernelTable& table) {
+Result<ModelWeights> ModelWeights::bind(const ModelDescription& model, const kernels::KernelTable& table,
+                                        const WeightOptions& options) {
   const ModelConfig& c = model.config();
   ModelWeights w;
-  Binder b(model, table, w.owned_vectors_);
+  Binder b(model, table, options, w.owned_vectors_, w.owned_matrices_);
   // Every lookup below goes through one of these; the first failure wins.
   Status status;
   auto take_matrix = [&](const std::string& name, kernels::TensorView& out, bool needs_dot = true) {

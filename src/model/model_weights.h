@@ -27,11 +27,20 @@ struct LayerWeights {
   kernels::TensorView w_gate, w_up, w_down;  // [ffn, hidden] x2, [hidden, ffn]
 };
 
+struct WeightOptions {
+  // On-the-fly quantization (vLLM's --quantization for unquantized
+  // checkpoints): F32/F16/BF16 projection matrices are converted at load into
+  // owned buffers of this type (e.g. Q8_0, Q4_0). The embedding table stays
+  // as stored. Already-quantized matrices are left alone.
+  std::optional<GgmlType> quantize_matrices;
+};
+
 class ModelWeights {
  public:
   // Fails when a tensor's type has no kernel in `table` (a clear message
   // naming the tensor and type) or a vector has a type we cannot convert.
-  static Result<ModelWeights> bind(const ModelDescription& model, const kernels::KernelTable& table);
+  static Result<ModelWeights> bind(const ModelDescription& model, const kernels::KernelTable& table,
+                                   const WeightOptions& options = {});
 
   ModelWeights(ModelWeights&&) noexcept = default;
   ModelWeights& operator=(ModelWeights&&) noexcept = default;
@@ -52,7 +61,8 @@ class ModelWeights {
   kernels::TensorView output_;
   const float* output_norm_ = nullptr;
   std::vector<LayerWeights> layers_;
-  std::vector<std::vector<float>> owned_vectors_;  // F32 copies of non-F32 vectors
+  std::vector<std::vector<float>> owned_vectors_;       // F32 copies of non-F32 vectors
+  std::vector<std::vector<std::byte>> owned_matrices_;  // matrices quantized at load
   std::uint64_t bytes_per_token_ = 0;
 };
 

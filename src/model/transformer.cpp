@@ -94,7 +94,7 @@ Result<TransformerModel> TransformerModel::create(const ModelDescription& model,
   }
   auto rope = rope_config(model.config());
   if (!rope) return std::move(rope).status().with_prefix(model.path());
-  auto weights = ModelWeights::bind(model, table);
+  auto weights = ModelWeights::bind(model, table, options.weights);
   if (!weights) return std::move(weights).status();
   return TransformerModel(model.config(), std::move(*weights), kernels::RopeTable(*rope), options);
 }

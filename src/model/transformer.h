@@ -26,6 +26,7 @@ namespace servir {
 struct TransformerOptions {
   std::int64_t max_batch_tokens = 512;  // --max-num-batched-tokens
   std::int64_t max_logit_rows = 64;     // rows of logits one step may return
+  WeightOptions weights;                // e.g. quantize F16 matrices to Q8_0 at load
 };
 
 class TransformerModel {

@@ -106,3 +106,54 @@ TEST(PerplexityCli, Stories260KOnWarAndPeace) {
 
 }  // namespace
 }  // namespace servir
+
+namespace servir {
+namespace {
+
+TEST(TestmodelCli, QuantizedTypesAndMixesRun) {
+  testing::TempDir dir;
+  for (const std::string type : {"q8_0", "q4_0", "q4_k_m", "q6_k"}) {
+    const auto model = (dir / (type + ".gguf")).string();
+    auto made = run_command(servir_cmd("testmodel --hidden 256 --layers 8 --heads 4 --ffn 512 --vocab 512 --type " +
+                                       type + " --seed 1 --out " + model + " 2>&1"));
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    const auto inspected = nlohmann::json::parse(run_command(servir_cmd("inspect --json " + model)).output);
+    const std::string base = type == "q4_k_m" ? "q4_K" : type == "q6_k" ? "q6_K" : type;
+    EXPECT_TRUE(inspected["tensor_types"].contains(base)) << inspected["tensor_types"].dump();
+    if (type == "q4_k_m") {
+      // llama.cpp's mix: the output and some attn_v / ffn_down layers in Q6_K.
+      EXPECT_TRUE(inspected["tensor_types"].contains("q6_K"));
+    }
+    const auto bench = run_command(servir_cmd("bench -m " + model + " -p 16 -n 4 -r 1 --json 2>&1"));
+    ASSERT_EQ(bench.exit_code, 0) << bench.output;
+    EXPECT_GT(nlohmann::json::parse(bench.output)["decode_tokens_per_s"]["mean"].get<double>(), 0);
+  }
+  auto bad =
+      run_command(servir_cmd("testmodel --hidden 64 --layers 1 --heads 4 --ffn 64 --vocab 100 --type q4_k "
+                             "--seed 1 --out " +
+                             (dir / "bad.gguf").string() + " 2>&1"));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.output, HasSubstr("not a whole number of q4_K blocks"));
+  bad =
+      run_command(servir_cmd("testmodel --hidden 64 --layers 1 --heads 4 --ffn 64 --vocab 100 --type q8_0 "
+                             "--seed 1 --out " +
+                             (dir / "hf").string() + " 2>&1"));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.output, HasSubstr("is a GGUF type"));
+}
+
+TEST(RunCli, DtypeQuantizesAnHfModelAtLoad) {
+  const auto path = testing::shared_path("models/tinystories-656k");
+  SKIP_WITHOUT_SHARED(path);
+  const auto r = run_command(servir_cmd("run -m " + path.string() +
+                                        " -p 'Once upon a time' --temp 0 -n 16 "
+                                        "--dtype q8_0 --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(r.output)["completion_tokens"], 16);
+  const auto bad = run_command(servir_cmd("run -m " + path.string() + " --dtype f16 2>&1"));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.output, HasSubstr("--dtype f16 is not a quantized type"));
+}
+
+}  // namespace
+}  // namespace servir
