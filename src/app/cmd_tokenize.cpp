@@ -1,5 +1,7 @@
 #include "app/cmd_tokenize.h"
 
+#include "app/commands.h"
+
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -30,14 +32,9 @@ struct DetokenizeOptions {
   bool skip_special = false;
 };
 
-[[noreturn]] void die(const std::string& message) {
-  std::fprintf(stderr, "servir: %s\n", message.c_str());
-  throw CLI::RuntimeError(1);
-}
-
-Tokenizer load_or_die(const std::string& path) {
+Tokenizer load_or_fail(const std::string& path) {
   Result<Tokenizer> tok = load_tokenizer(path);
-  if (!tok.ok()) die(tok.status().to_string());
+  if (!tok.ok()) fail(tok.status().to_string());
   return std::move(tok).value();
 }
 
@@ -69,12 +66,12 @@ void run_tokenize(const TokenizeOptions& options) {
   std::string text = options.text;
   if (!options.file.empty()) {
     std::ifstream in(options.file, std::ios::binary);
-    if (!in) die(fmt::format("{}: cannot open", options.file));
+    if (!in) fail(fmt::format("{}: cannot open", options.file));
     std::ostringstream buffer;
     buffer << in.rdbuf();
     text = buffer.str();
   }
-  const Tokenizer tok = load_or_die(options.model);
+  const Tokenizer tok = load_or_fail(options.model);
   EncodeOptions encode;
   encode.parse_special = options.special;
   if (options.no_bos) encode.add_bos = false;
@@ -93,7 +90,7 @@ void run_tokenize(const TokenizeOptions& options) {
 }
 
 void run_detokenize(const DetokenizeOptions& options) {
-  const Tokenizer tok = load_or_die(options.model);
+  const Tokenizer tok = load_or_fail(options.model);
   std::vector<TokenId> ids;
   for (const std::string& arg : options.ids) {
     // Accept "1 2 3" in one argument too, as `tokenize --ids` prints it.
@@ -107,9 +104,9 @@ void run_detokenize(const DetokenizeOptions& options) {
       } catch (const std::exception&) {
         used = 0;
       }
-      if (used != word.size()) die(fmt::format("'{}' is not a token id", word));
+      if (used != word.size()) fail(fmt::format("'{}' is not a token id", word));
       if (value < 0 || value >= static_cast<long long>(tok.n_tokens())) {
-        die(fmt::format("token id {} out of range (vocabulary of {})", value, tok.n_tokens()));
+        fail(fmt::format("token id {} out of range (vocabulary of {})", value, tok.n_tokens()));
       }
       ids.push_back(static_cast<TokenId>(value));
     }

@@ -12,14 +12,9 @@ using testing::run_command;
 
 std::string servir_cmd(const std::string& args) { return testing::servir_binary().string() + " " + args; }
 
-// main.cpp registers the subcommands (register_tokenize_commands); until a
-// build has them, these tests report SKIPPED rather than fail.
-bool has_tokenize_command() { return run_command(servir_cmd("tokenize --help"), true).exit_code == 0; }
-
 TEST(TokenizeCli, IdsAndPiecesFromTokenizerJson) {
   const auto model = testing::shared_path("testdata/tokenizers/llama3");
   SKIP_WITHOUT_SHARED(model);
-  if (!has_tokenize_command()) GTEST_SKIP() << "no `tokenize` subcommand in " << testing::servir_binary();
   auto r = run_command(servir_cmd("tokenize --ids --model '" + model.string() + "' 'Hello world'"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output, "9906 1917\n");
@@ -33,7 +28,6 @@ TEST(TokenizeCli, IdsAndPiecesFromTokenizerJson) {
 TEST(TokenizeCli, GgufBosFlagsAndDetokenize) {
   const auto model = testing::shared_path("testdata/vocab/ggml-vocab-llama-spm.gguf");
   SKIP_WITHOUT_SHARED(model);
-  if (!has_tokenize_command()) GTEST_SKIP() << "no `tokenize` subcommand in " << testing::servir_binary();
   const std::string m = " --model '" + model.string() + "' ";
   auto r = run_command(servir_cmd("tokenize --ids" + m + "'Hello world'"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -50,7 +44,6 @@ TEST(TokenizeCli, GgufBosFlagsAndDetokenize) {
 TEST(TokenizeCli, FileInputAndErrors) {
   const auto model = testing::shared_path("testdata/tokenizers/gpt2-hf");
   SKIP_WITHOUT_SHARED(model);
-  if (!has_tokenize_command()) GTEST_SKIP() << "no `tokenize` subcommand in " << testing::servir_binary();
   testing::TempDir dir;
   testing::write_file(dir / "in.txt", "Hello\n");
   auto r =
