@@ -13,7 +13,7 @@ using ::testing::HasSubstr;
 using testing::run_command;
 using testing::TempDir;
 
-std::string servir_cmd(const std::string& args) { return testing::servir_binary().string() + " " + args; }
+std::string servir_cmd(const std::string& args) { return testing::servir_command(args); }
 
 nlohmann::json inspect_json(const std::string& path, const std::string& extra = "") {
   const auto result = run_command(servir_cmd("inspect --json " + extra + " '" + path + "'"));

@@ -12,7 +12,7 @@ using ::testing::HasSubstr;
 using testing::run_command;
 using ::testing::StartsWith;
 
-std::string servir_cmd(const std::string& args) { return testing::servir_binary().string() + " " + args; }
+std::string servir_cmd(const std::string& args) { return testing::servir_command(args); }
 
 TEST(RunCli, Stories260KGreedyFromBosTellsAStory) {
   const auto path = testing::shared_path("models/stories260K.gguf");

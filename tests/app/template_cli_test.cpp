@@ -13,7 +13,7 @@ using ::testing::HasSubstr;
 using testing::run_command;
 using testing::TempDir;
 
-std::string servir_cmd(const std::string& args) { return testing::servir_binary().string() + " " + args; }
+std::string servir_cmd(const std::string& args) { return testing::servir_command(args); }
 
 TEST(TemplateCli, RendersAGoldenByteForByte) {
   const auto golden = testing::shared_path("testdata/chat-templates/goldens/Qwen-Qwen3-0.6B/system_multi_turn.json");

@@ -10,7 +10,7 @@ namespace {
 using ::testing::HasSubstr;
 using testing::run_command;
 
-std::string servir_cmd(const std::string& args) { return testing::servir_binary().string() + " " + args; }
+std::string servir_cmd(const std::string& args) { return testing::servir_command(args); }
 
 TEST(TokenizeCli, IdsAndPiecesFromTokenizerJson) {
   const auto model = testing::shared_path("testdata/tokenizers/llama3");

@@ -10,6 +10,7 @@
 #include "formats/model_description.h"
 #include "formats/synthetic_model.h"
 #include "formats/tensor_names.h"
+#include "testing/synthetic_specs.h"
 #include "testing/test_paths.h"
 
 namespace servir {
@@ -19,17 +20,7 @@ using ::testing::HasSubstr;
 using testing::TempDir;
 
 SyntheticModelSpec small_spec(Architecture arch, const std::string& out) {
-  SyntheticModelSpec spec;
-  spec.config.arch = arch;
-  spec.config.hidden_size = 64;
-  spec.config.n_layers = 2;
-  spec.config.n_heads = 4;
-  spec.config.n_kv_heads = 2;
-  spec.config.ffn_size = 96;
-  spec.config.vocab_size = 100;
-  spec.seed = 7;
-  spec.out_path = out;
-  return spec;
+  return testing::small_model_spec(arch, out);
 }
 
 ModelDescription make_and_open(SyntheticModelSpec spec) {

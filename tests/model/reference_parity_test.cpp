@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "formats/synthetic_model.h"
 #include "model_test_util.h"
+#include "testing/synthetic_specs.h"
 #include "testing/test_paths.h"
 
 namespace servir {
@@ -106,17 +106,9 @@ class SyntheticParity : public ::testing::TestWithParam<SyntheticCase> {};
 TEST_P(SyntheticParity, MatchesTheNumpyReference) {
   const auto& p = GetParam();
   testing::TempDir dir;
-  SyntheticModelSpec spec;
-  spec.config.arch = p.arch;
-  spec.config.hidden_size = 64;
-  spec.config.n_layers = 2;
-  spec.config.n_heads = 4;
-  spec.config.n_kv_heads = 2;
-  spec.config.ffn_size = 96;
+  auto spec = testing::small_model_spec(p.arch, (dir / (p.gguf ? "m.gguf" : "hf")).string(), /*seed=*/5);
   spec.config.vocab_size = 128;
   spec.config.tied_embeddings = p.tied;
-  spec.seed = 5;
-  spec.out_path = (dir / (p.gguf ? "m.gguf" : "hf")).string();
   ASSERT_TRUE(complete_synthetic_spec(spec).ok());
   ASSERT_TRUE(write_synthetic_model(spec).ok());
   expect_parity(spec.out_path, {1, 17, 3, 99, 42, 7, 7, 120, 64, 5, 2, 33});

@@ -6,8 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "formats/synthetic_model.h"
 #include "model_test_util.h"
+#include "testing/synthetic_specs.h"
 #include "testing/test_paths.h"
 
 namespace servir {
@@ -26,17 +26,9 @@ struct Fixture {
   std::unique_ptr<kernels::KernelContext> ctx;
 
   explicit Fixture(Architecture arch, bool tied = false) {
-    SyntheticModelSpec spec;
-    spec.config.arch = arch;
-    spec.config.hidden_size = 64;
-    spec.config.n_layers = 2;
-    spec.config.n_heads = 4;
-    spec.config.n_kv_heads = 2;
-    spec.config.ffn_size = 96;
+    auto spec = testing::small_model_spec(arch, (dir / "m").string(), /*seed=*/11);
     spec.config.vocab_size = 128;
     spec.config.tied_embeddings = tied;
-    spec.seed = 11;
-    spec.out_path = (dir / "m").string();
     EXPECT_TRUE(complete_synthetic_spec(spec).ok());
     EXPECT_TRUE(write_synthetic_model(spec).ok());
     auto d = open_model(spec.out_path);

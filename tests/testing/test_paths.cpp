@@ -24,6 +24,8 @@ std::filesystem::path servir_binary() {
   return std::filesystem::path(SERVIR_BUILD_DIR) / "servir";
 }
 
+std::string servir_command(const std::string& args) { return servir_binary().string() + " " + args; }
+
 TempDir::TempDir() {
   std::random_device rd;
   auto base = std::filesystem::temp_directory_path();

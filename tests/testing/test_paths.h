@@ -20,6 +20,9 @@ std::filesystem::path source_dir();
 // The built `servir` binary (SERVIR_BINARY, set by CTest).
 std::filesystem::path servir_binary();
 
+// "<servir binary> <args>", for run_command.
+std::string servir_command(const std::string& args);
+
 // A fresh empty folder, removed when the object dies.
 class TempDir {
  public:
