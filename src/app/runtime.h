@@ -26,7 +26,7 @@ struct RuntimeOptions {
   int kv_block_size = 16;
   std::int64_t max_batch_tokens = 512;  // tokens per forward step
   int n_seqs = 1;
-  std::string dtype;                    // --dtype: quantize float matrices at load (q8_0, q4_0, ...)
+  std::string dtype;  // --dtype: quantize float matrices at load (q8_0, q4_0, ...)
   bool load_tokenizer = true;
 };
 
