@@ -198,7 +198,10 @@ Status write_gguf(const SyntheticModelSpec& spec) {
   }
   for (const auto& t : expected_tensors(c)) {
     // GGUF writers keep 1-D tensors (norms, biases) in F32; ne is innermost first.
-    const auto [type, encode] = tensor_type(spec, t);
+    // Named copies: clang 14 cannot capture structured bindings in lambdas.
+    const auto typed = tensor_type(spec, t);
+    const GgmlType type = typed.first;
+    const RowEncoder encode = typed.second;
     std::vector<std::uint64_t> ne(t.shape.rbegin(), t.shape.rend());
     const std::uint64_t seed = spec.seed;
     const std::string name = t.name;
