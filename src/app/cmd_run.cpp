@@ -134,15 +134,12 @@ void run_chat(Runtime& rt, const RunOptions& o) {
     auto rendered = tmpl->render(context);
     if (!rendered) fail(rendered.status().to_string());
     const auto ids = tok.encode(*rendered, {.add_special = false, .parse_special = true});
-    // The cache holds `history`; prefill only what follows it (templates
-    // re-render the whole conversation, so the common prefix is reused).
+    // The cache holds `history`; prefill only what follows the part the new
+    // rendering shares with it (templates re-render the whole conversation).
     std::size_t common = 0;
     while (common < history.size() && common < ids.size() && history[common] == ids[common]) ++common;
-    if (common < history.size()) {  // the template rewrote the past: start over
-      rt.runner->reset(0);
-      history.clear();
-      common = 0;
-    }
+    if (common == ids.size() && common > 0) --common;  // re-feed one token: its logits start the reply
+    rt.runner->truncate(0, static_cast<std::int64_t>(common));
     Generation g;
     const std::span<const std::int32_t> fresh(ids.data() + common, ids.size() - common);
     if (Status st = generate(
@@ -156,14 +153,11 @@ void run_chat(Runtime& rt, const RunOptions& o) {
       fail(st.to_string());
     }
     std::fputs("\n", stdout);
+    // What the cache now holds: the prompt and every generated token that was
+    // fed back (the last one sampled may not have been).
     history.assign(ids.begin(), ids.end());
     history.insert(history.end(), g.ids.begin(), g.ids.end());
-    if (!g.ids.empty()) history.pop_back();  // the last sampled token was never fed to the model
-    rt.runner->reset(0);
-    // Re-sync the cache length with `history` cheaply: positions past it are
-    // simply overwritten on the next prefill.
-    std::vector<float> scratch;
-    if (Status st = rt.runner->prefill(0, history, scratch); !st.ok()) fail(st.to_string());
+    history.resize(static_cast<std::size_t>(rt.runner->length(0)));
     messages.push_back({{"role", "assistant"}, {"content", g.text}});
   }
 }

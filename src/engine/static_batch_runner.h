@@ -7,6 +7,7 @@
 // Not thread-safe; one step at a time.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -41,6 +42,12 @@ class StaticBatchRunner {
   // Tokens one sequence can hold: its blocks, capped by the model's context.
   std::int64_t capacity() const { return capacity_; }
   void reset(int seq) { lengths_[static_cast<std::size_t>(seq)] = 0; }
+  // Keeps the first `length` tokens of a sequence (their K/V stay valid);
+  // later positions are overwritten by the next step.
+  void truncate(int seq, std::int64_t length) {
+    auto& n = lengths_[static_cast<std::size_t>(seq)];
+    n = std::min(n, std::max<std::int64_t>(length, 0));
+  }
   void reset_all();
   int n_seqs() const { return static_cast<int>(lengths_.size()); }
 

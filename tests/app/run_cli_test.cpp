@@ -157,3 +157,37 @@ TEST(RunCli, DtypeQuantizesAnHfModelAtLoad) {
 
 }  // namespace
 }  // namespace servir
+
+namespace servir {
+namespace {
+
+TEST(RunCli, ChatRendersTheTemplateTurnAfterTurn) {
+  const auto tokenizer = testing::shared_path("testdata/tokenizers/qwen3/tokenizer.json");
+  SKIP_WITHOUT_SHARED(tokenizer);
+  testing::TempDir dir;
+  const auto model = (dir / "chat").string();
+  ASSERT_EQ(run_command(servir_cmd("testmodel --arch qwen3 --hidden 64 --layers 2 --heads 4 --kv-heads 2 --ffn 128 "
+                                   "--vocab-from " +
+                                   tokenizer.string() + " --seed 1 --out " + model))
+                .exit_code,
+            0);
+  const auto r = run_command("printf 'Hello there\\nAnd again\\n/exit\\n' | " +
+                             servir_cmd("run -m " + model + " --chat -n 6 --temp 0"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Three prompts: two answered turns, then /exit.
+  std::size_t prompts = 0;
+  for (std::size_t pos = r.output.find("> "); pos != std::string::npos; pos = r.output.find("> ", pos + 2)) ++prompts;
+  EXPECT_GE(prompts, 3u) << r.output;
+
+  // A model without a chat template says so.
+  const auto plain = (dir / "plain.gguf").string();
+  ASSERT_EQ(
+      run_command(servir_cmd("testmodel --hidden 64 --layers 1 --heads 4 --ffn 64 --vocab 100 --seed 1 --out " + plain))
+          .exit_code,
+      0);
+  const auto no_template = run_command("printf 'hi\\n' | " + servir_cmd("run -m " + plain + " --chat 2>&1"));
+  EXPECT_NE(no_template.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace servir
