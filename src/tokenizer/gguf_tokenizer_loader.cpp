@@ -10,8 +10,6 @@
 namespace servir {
 namespace {
 
-constexpr const char* kMetaspace = "\xE2\x96\x81";
-
 Result<const GgufArray*> get_array(const GgufFile& file, const char* key, bool required) {
   const GgufValue* value = file.find(key);
   if (value == nullptr) {
@@ -81,26 +79,7 @@ Result<TokenizerSpec> tokenizer_spec_from_gguf(const GgufFile& file) {
     for (const GgufValue& v : (*types)->values) {
       const std::optional<std::int64_t> t = v.as_int();
       if (!t) return fail(make_error(ErrorCode::kCorruptData, "token type is not an integer"));
-      switch (*t) {
-        case 2:
-          spec.attrs.push_back(TokenAttr::kUnknown);
-          break;
-        case 3:
-          spec.attrs.push_back(TokenAttr::kControl);
-          break;
-        case 4:
-          spec.attrs.push_back(TokenAttr::kUserDefined);
-          break;
-        case 5:
-          spec.attrs.push_back(TokenAttr::kUnused);
-          break;
-        case 6:
-          spec.attrs.push_back(TokenAttr::kByte);
-          break;
-        default:
-          spec.attrs.push_back(TokenAttr::kNormal);
-          break;
-      }
+      spec.attrs.push_back(token_attr_from_sentencepiece_type(*t));
     }
   }
 
@@ -117,11 +96,7 @@ Result<TokenizerSpec> tokenizer_spec_from_gguf(const GgufFile& file) {
     bool add_space_prefix = true;
     read_flag(file, "tokenizer.ggml.add_space_prefix", add_space_prefix);
     spec.add_bos = true;
-    if (add_space_prefix) spec.normalizer.push_back({NormalizerStep::Kind::kPrepend, "", " "});
-    spec.normalizer.push_back({NormalizerStep::Kind::kReplace, " ", kMetaspace});
-    spec.decode_metaspace = true;
-    spec.decode_byte_tokens = true;
-    spec.decode_strip_leading_spaces = add_space_prefix ? 1 : 0;
+    use_sentencepiece_text_rules(spec, add_space_prefix);
     spec.byte_fallback = true;
     if (spec.unk_id == kNoToken) spec.unk_id = 0;
   } else if (model == "gpt2") {

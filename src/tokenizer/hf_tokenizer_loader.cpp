@@ -16,7 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kMetaspace = "\xE2\x96\x81";
 // Sequences nest in real files one level deep; a hostile file must not recurse without bound.
 constexpr int kMaxSequenceDepth = 8;
 

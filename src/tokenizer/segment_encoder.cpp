@@ -48,7 +48,6 @@ void Tokenizer::Impl::encode_segment(std::string_view text, bool use_cache, std:
     encode_word_cached(text, use_cache, out);
     return;
   }
-  constexpr std::string_view kMetaspace = "\xE2\x96\x81";
   std::size_t start = 0;
   std::size_t pos = text.find(kMetaspace, 1);
   while (pos != std::string_view::npos) {
@@ -57,7 +56,7 @@ void Tokenizer::Impl::encode_segment(std::string_view text, bool use_cache, std:
       encode_word_cached(text.substr(start, pos - start), use_cache, out);
       start = pos;
     }
-    pos = text.find(kMetaspace, pos + kMetaspace.size());
+    pos = text.find(kMetaspace, pos + std::string_view(kMetaspace).size());
   }
   encode_word_cached(text.substr(start), use_cache, out);
 }

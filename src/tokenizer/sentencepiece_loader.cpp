@@ -16,8 +16,6 @@
 namespace servir {
 namespace {
 
-constexpr const char* kMetaspace = "\xE2\x96\x81";
-
 // One message's fields, read in order. Every length is checked against the
 // bytes left, so a hostile file cannot read out of bounds.
 class WireReader {
@@ -125,26 +123,7 @@ Result<TokenizerSpec> tokenizer_spec_from_sentencepiece(std::span<const std::byt
       if (!error.ok()) break;
       spec.tokens.push_back(std::move(text));
       spec.scores.push_back(score);
-      switch (type) {
-        case 2:
-          spec.attrs.push_back(TokenAttr::kUnknown);
-          break;
-        case 3:
-          spec.attrs.push_back(TokenAttr::kControl);
-          break;
-        case 4:
-          spec.attrs.push_back(TokenAttr::kUserDefined);
-          break;
-        case 5:
-          spec.attrs.push_back(TokenAttr::kUnused);
-          break;
-        case 6:
-          spec.attrs.push_back(TokenAttr::kByte);
-          break;
-        default:
-          spec.attrs.push_back(TokenAttr::kNormal);
-          break;
-      }
+      spec.attrs.push_back(token_attr_from_sentencepiece_type(static_cast<std::int64_t>(type)));
     } else if (field.number == 2 && field.wire_type == 2) {
       WireReader trainer(field.bytes);
       WireReader::Field f;
@@ -190,11 +169,7 @@ Result<TokenizerSpec> tokenizer_spec_from_sentencepiece(std::span<const std::byt
   spec.eos_id = id_or_none(eos);
   spec.pad_id = id_or_none(pad);
   spec.add_bos = spec.bos_id != kNoToken;
-  if (add_dummy_prefix) spec.normalizer.push_back({NormalizerStep::Kind::kPrepend, "", " "});
-  spec.normalizer.push_back({NormalizerStep::Kind::kReplace, " ", kMetaspace});
-  spec.decode_metaspace = true;
-  spec.decode_byte_tokens = true;
-  spec.decode_strip_leading_spaces = add_dummy_prefix ? 1 : 0;
+  use_sentencepiece_text_rules(spec, add_dummy_prefix);
   for (std::size_t i = 0; i < spec.tokens.size(); ++i) {
     const TokenAttr attr = spec.attrs[i];
     if (attr != TokenAttr::kControl && attr != TokenAttr::kUserDefined && attr != TokenAttr::kUnknown) continue;

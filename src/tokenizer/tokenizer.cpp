@@ -39,8 +39,6 @@ std::string replace_all(std::string_view text, std::string_view from, std::strin
   return out;
 }
 
-constexpr std::string_view kMetaspace = "\xE2\x96\x81";  // U+2581 '▁'
-
 }  // namespace
 
 Tokenizer::Tokenizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -13,6 +13,9 @@
 namespace servir {
 
 using TokenId = std::int32_t;
+
+// U+2581 LOWER ONE EIGHTH BLOCK: SentencePiece's stand-in for a space.
+inline constexpr char kMetaspace[] = "\xE2\x96\x81";
 inline constexpr TokenId kNoToken = -1;
 
 // GGUF token types (tokenizer.ggml.token_type) use these numbers + 1.
@@ -72,5 +75,14 @@ struct TokenizerSpec {
   bool add_bos = false;
   bool add_eos = false;
 };
+
+// The attribute of a SentencePiece piece type (1 normal, 2 unknown,
+// 3 control, 4 user-defined, 5 unused, 6 byte), the numbering GGUF's
+// tokenizer.ggml.token_type shares.
+TokenAttr token_attr_from_sentencepiece_type(std::int64_t type);
+
+// The text rules of a SentencePiece vocabulary: an optional dummy-prefix
+// space, spaces as U+2581 (metaspace), <0xNN> byte tokens on decode.
+void use_sentencepiece_text_rules(TokenizerSpec& spec, bool add_dummy_prefix);
 
 }  // namespace servir
