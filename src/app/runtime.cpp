@@ -38,6 +38,13 @@ Result<std::unique_ptr<Runtime>> load_runtime(const RuntimeOptions& o) {
     return make_error(ErrorCode::kInvalidArgument, "--ctx {} exceeds the model's context length {}", context,
                       c.context_length);
   }
+  // Attention here is full causal; past a sliding window it would silently
+  // differ from the model's training, so refuse instead.
+  if (c.sliding_window && context > *c.sliding_window) {
+    return make_error(ErrorCode::kUnsupported,
+                      "{}: sliding-window attention ({} tokens) is not implemented yet; use --ctx {} or less",
+                      o.model_path, *c.sliding_window, *c.sliding_window);
+  }
   const std::int64_t max_batch = std::max<std::int64_t>(o.max_batch_tokens, o.n_seqs);
   TransformerOptions model_options{.max_batch_tokens = max_batch, .max_logit_rows = max_batch};
   if (!o.dtype.empty() && o.dtype != "auto") {

@@ -191,3 +191,28 @@ TEST(RunCli, ChatRendersTheTemplateTurnAfterTurn) {
 
 }  // namespace
 }  // namespace servir
+
+namespace servir {
+namespace {
+
+TEST(BenchCli, RefusesContextsPastASlidingWindow) {
+  testing::TempDir dir;
+  const auto model = (dir / "mistral").string();
+  ASSERT_EQ(run_command(servir_cmd("testmodel --arch mistral --hidden 64 --layers 1 --heads 4 --ffn 64 --vocab 100 "
+                                   "--seed 1 --out " +
+                                   model))
+                .exit_code,
+            0);
+  const auto config = std::filesystem::path(model) / "config.json";
+  auto j = nlohmann::json::parse(testing::read_file(config));
+  j["sliding_window"] = 32;
+  testing::write_file(config, j.dump());
+  auto r = run_command(servir_cmd("bench -m " + model + " -p 16 -n 4 -r 1 --ctx 64 2>&1"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("sliding-window attention (32 tokens) is not implemented yet; use --ctx 32"));
+  r = run_command(servir_cmd("bench -m " + model + " -p 16 -n 4 -r 1 --ctx 32 --json"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+}  // namespace
+}  // namespace servir
