@@ -39,8 +39,6 @@ void register_perplexity_command(CLI::App& app) {
     if (o.runtime.context == 0) o.runtime.context = 512;
     const std::int64_t n_ctx = o.runtime.context;
     if (n_ctx < 8) fail("--ctx must be at least 8");
-    // Every token of a window is a logit row.
-    o.runtime.max_batch_tokens = std::max<std::int64_t>(o.runtime.max_batch_tokens, 1);
     std::ifstream in(o.file, std::ios::binary);
     if (!in) fail(fmt::format("{}: cannot open", o.file));
     std::stringstream ss;
