@@ -9,7 +9,7 @@ PACKAGES=(
   clang libclang-rt-dev clang-format clang-tidy
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev
+  libssl-dev libboost-dev
   python3 python3-numpy
 )
 
