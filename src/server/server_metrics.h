@@ -1,0 +1,83 @@
+// The metrics `servir serve` exposes on /metrics: vLLM's names (so existing
+// Grafana dashboards, KEDA triggers and the Gateway API Inference Extension
+// read them unchanged) and servir_* ones for what vLLM lacks. Every sample
+// carries model_name.
+//
+// The engine keeps its own counters and latency samples; the transport calls
+// update_from_engine() with Engine::stats() and
+// Engine::drain_finished_samples() at scrape time (and may call it more
+// often), then render(). The transport bumps rejections, rate limits and
+// auth failures as they happen. Thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/engine_stats.h"
+#include "server/metrics_registry.h"
+
+namespace servir::server {
+
+// servir_requests_rejected_total{reason}: the reasons the transport uses.
+namespace reject_reason {
+inline constexpr std::string_view kQueueFull = "queue_full";
+inline constexpr std::string_view kInvalidRequest = "invalid_request";
+inline constexpr std::string_view kContextLength = "context_length";
+inline constexpr std::string_view kBodyTooLarge = "body_too_large";
+inline constexpr std::string_view kUnauthenticated = "unauthenticated";
+inline constexpr std::string_view kRateLimited = "rate_limited";
+inline constexpr std::string_view kNotReady = "not_ready";
+inline constexpr std::string_view kTooManyConnections = "too_many_connections";
+}  // namespace reject_reason
+
+class ServerMetrics {
+ public:
+  explicit ServerMetrics(std::string model_name);
+
+  // Gauges from `stats`, counters moved up to the engine's totals, each
+  // sample folded into the histograms and the success counter.
+  void update_from_engine(const EngineStats& stats, const std::vector<FinishedRequestSample>& samples);
+
+  void count_rejection(std::string_view reason);
+  void count_rate_limited();
+  void count_auth_failure();
+
+  // Refreshes servir_process_resident_memory_bytes from /proc/self/statm,
+  // then renders everything.
+  std::string render();
+
+  MetricsRegistry& registry() { return registry_; }
+
+ private:
+  Counter& finished_counter(std::string_view reason);
+  Counter& rejected_counter(std::string_view reason);
+
+  std::string model_name_;
+  MetricsRegistry registry_;
+  Gauge& running_;
+  Gauge& waiting_;
+  Gauge& kv_cache_usage_;
+  Gauge& resident_memory_;
+  Gauge& step_seconds_last_;
+  Counter& step_seconds_total_;
+  Counter& prompt_tokens_;
+  Counter& generation_tokens_;
+  Counter& preemptions_;
+  Counter& prefix_queries_;
+  Counter& prefix_hits_;
+  Counter& rate_limited_;
+  Counter& auth_failures_;
+  Histogram& ttft_;
+  Histogram& itl_;
+  Histogram& e2e_;
+  Histogram& queue_time_;
+  Histogram& prefill_time_;
+  Histogram& decode_time_;
+  Histogram& prompt_tokens_hist_;
+  Histogram& generation_tokens_hist_;
+  int cache_info_block_size_ = -1;
+  std::int64_t cache_info_blocks_ = -1;
+};
+
+}  // namespace servir::server
