@@ -12,6 +12,7 @@
 // order the client wrote them, as Python's json would.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -25,5 +26,10 @@ namespace servir::server {
 std::size_t find_invalid_utf8(std::string_view bytes);
 
 ApiResult<nlohmann::ordered_json> parse_json_body(std::string_view body, int max_depth = 64);
+
+// JSON for the wire: compact, invalid UTF-8 (token bytes, decoded text)
+// replaced by U+FFFD instead of throwing.
+std::string dump_json(const nlohmann::json& json);
+std::string dump_json(const nlohmann::ordered_json& json);
 
 }  // namespace servir::server

@@ -66,7 +66,7 @@ class ResponseAccumulator {
   const std::string& id() const { return id_; }
 
   // The chat.completion / text_completion object; call once finished().
-  nlohmann::json final_json() const;
+  nlohmann::ordered_json final_json() const;
   std::string final_body() const;  // final_json() dumped, invalid UTF-8 replaced
 
  private:
@@ -87,13 +87,12 @@ class ResponseAccumulator {
     int completion_tokens = 0;
     bool finished = false;
   };
-  nlohmann::json chunk_base() const;
-  std::string dump_chunk(nlohmann::json chunk) const;
-  nlohmann::json choice_logprobs(const Choice& choice) const;
-  void append_chat_logprobs(nlohmann::json& content, const std::vector<TokenLogprob>& logprobs) const;
-  void append_completion_logprobs(nlohmann::json& lp, const std::vector<TokenLogprob>& logprobs,
-                                  std::size_t text_offset) const;
-  nlohmann::json stop_reason_json(const Choice& choice) const;
+  nlohmann::ordered_json chunk_base() const;
+  nlohmann::ordered_json usage_json() const;
+  nlohmann::ordered_json logprobs_json(const std::vector<TokenLogprob>& logprobs, std::size_t text_offset) const;
+  nlohmann::ordered_json stop_reason_json(const std::optional<std::string>& stop_string,
+                                          const std::optional<std::int32_t>& stop_token) const;
+  std::string stream_chunk(std::size_t prompt_index, const ChoiceDelta& delta, Choice& choice);
 
   Endpoint endpoint_;
   std::string id_;

@@ -10,6 +10,8 @@
 // auth failures as they happen. Thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,7 +35,8 @@ inline constexpr std::string_view kTooManyConnections = "too_many_connections";
 
 class ServerMetrics {
  public:
-  explicit ServerMetrics(std::string model_name);
+  // max_model_len bounds the token-count histograms' buckets (0: 100k).
+  explicit ServerMetrics(std::string model_name, std::int64_t max_model_len = 0);
 
   // Gauges from `stats`, counters moved up to the engine's totals, each
   // sample folded into the histograms and the success counter.
@@ -61,6 +64,7 @@ class ServerMetrics {
   Gauge& resident_memory_;
   Gauge& step_seconds_last_;
   Counter& step_seconds_total_;
+  Counter& steps_;
   Counter& prompt_tokens_;
   Counter& generation_tokens_;
   Counter& preemptions_;
@@ -76,6 +80,7 @@ class ServerMetrics {
   Histogram& decode_time_;
   Histogram& prompt_tokens_hist_;
   Histogram& generation_tokens_hist_;
+  std::mutex update_mutex_;  // update_from_engine() may run on several I/O threads
   int cache_info_block_size_ = -1;
   std::int64_t cache_info_blocks_ = -1;
 };
