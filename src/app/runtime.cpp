@@ -1,12 +1,66 @@
 #include "app/runtime.h"
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
 
 #include <fmt/format.h>
 
 #include "tokenizer/tokenizer_loader.h"
 
 namespace servir::app {
+namespace {
+
+// MemAvailable from /proc/meminfo (bytes); 4 GiB when it cannot be read.
+std::uint64_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::uint64_t kib = 0;
+  std::string unit;
+  while (in >> key >> kib >> unit) {
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return std::uint64_t{4} << 30;
+}
+
+}  // namespace
+
+Result<std::uint64_t> parse_byte_size(std::string_view text) {
+  double value = 0;
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc() || !(value >= 0)) {
+    return make_error(ErrorCode::kInvalidArgument, "'{}' is not a byte size (e.g. 2GiB, 512MiB, 1000000)", text);
+  }
+  std::string unit(ptr, end);
+  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  double scale = 0;
+  if (unit.empty() || unit == "b")
+    scale = 1;
+  else if (unit == "k" || unit == "kib")
+    scale = 1024.0;
+  else if (unit == "kb")
+    scale = 1e3;
+  else if (unit == "m" || unit == "mib")
+    scale = 1024.0 * 1024;
+  else if (unit == "mb")
+    scale = 1e6;
+  else if (unit == "g" || unit == "gib")
+    scale = 1024.0 * 1024 * 1024;
+  else if (unit == "gb")
+    scale = 1e9;
+  else if (unit == "t" || unit == "tib")
+    scale = 1024.0 * 1024 * 1024 * 1024;
+  else if (unit == "tb")
+    scale = 1e12;
+  if (scale == 0 || value * scale > 1e18) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "'{}' is not a byte size (units: B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)", text);
+  }
+  return static_cast<std::uint64_t>(value * scale);
+}
 
 std::string Runtime::memory_plan() const {
   return fmt::format(
@@ -59,12 +113,27 @@ Result<std::unique_ptr<Runtime>> load_runtime(const RuntimeOptions& o) {
   rt->model = std::make_unique<TransformerModel>(std::move(*model));
 
   const std::int64_t blocks_per_seq = (context + o.kv_block_size - 1) / std::max(1, o.kv_block_size);
-  auto cache = KvCache::create(c, {.block_size = o.kv_block_size, .n_blocks = blocks_per_seq * o.n_seqs});
+  KvCacheConfig kv{.block_size = o.kv_block_size, .n_blocks = blocks_per_seq * o.n_seqs};
+  if (o.engine) {
+    kv.n_blocks = 0;
+    kv.memory_bytes = o.kv_cache_memory;
+    if (kv.memory_bytes == 0) {
+      // Default: 40% of the RAM available now, but no more than n_seqs full
+      // contexts need (beyond that only the prefix cache would use it).
+      auto probe = KvCache::create(c, {.block_size = o.kv_block_size, .n_blocks = 1, .type = kv.type});
+      if (!probe) return std::move(probe).status();
+      const std::uint64_t full = probe->bytes_per_block() * static_cast<std::uint64_t>(blocks_per_seq * o.n_seqs);
+      kv.memory_bytes = std::min<std::uint64_t>(full, available_memory_bytes() / 5 * 2);
+    }
+  }
+  auto cache = KvCache::create(c, kv);
   if (!cache) return std::move(cache).status();
   rt->cache = std::make_unique<KvCache>(std::move(*cache));
-  auto runner = StaticBatchRunner::create(*rt->model, *rt->cache, *rt->ctx, o.n_seqs);
-  if (!runner) return std::move(runner).status();
-  rt->runner = std::make_unique<StaticBatchRunner>(std::move(*runner));
+  if (!o.engine) {
+    auto runner = StaticBatchRunner::create(*rt->model, *rt->cache, *rt->ctx, o.n_seqs);
+    if (!runner) return std::move(runner).status();
+    rt->runner = std::make_unique<StaticBatchRunner>(std::move(*runner));
+  }
 
   if (o.load_tokenizer) {
     const std::string source =

@@ -25,7 +25,13 @@ struct RuntimeOptions {
   std::int64_t context = 0;  // tokens per sequence; 0: min(model context, 4096)
   int kv_block_size = 16;
   std::int64_t max_batch_tokens = 512;  // tokens per forward step
-  int n_seqs = 1;
+  int n_seqs = 1;                       // static runner: sequences; engine: --max-num-seqs (logit rows per step)
+  // Engine mode (serve, bench --concurrency): one shared KV pool of
+  // kv_cache_memory bytes (0: a fraction of available RAM, capped at what
+  // n_seqs full contexts need) and no StaticBatchRunner.
+  bool engine = false;
+  std::uint64_t kv_cache_memory = 0;
+  bool prefix_cache = true;
   std::string dtype;  // --dtype: quantize float matrices at load (q8_0, q4_0, ...)
   bool load_tokenizer = true;
 };
@@ -37,7 +43,7 @@ struct Runtime {
   std::unique_ptr<kernels::KernelContext> ctx;
   std::unique_ptr<TransformerModel> model;
   std::unique_ptr<KvCache> cache;
-  std::unique_ptr<StaticBatchRunner> runner;
+  std::unique_ptr<StaticBatchRunner> runner;  // null in engine mode
   std::optional<Tokenizer> tokenizer;
 
   // Weights, KV pool and activation scratch, one line each.
@@ -45,6 +51,9 @@ struct Runtime {
 };
 
 Result<std::unique_ptr<Runtime>> load_runtime(const RuntimeOptions& options);
+
+// Parses a byte size: "1073741824", "512MiB", "2GiB", "1.5G", "800MB".
+Result<std::uint64_t> parse_byte_size(std::string_view text);
 
 // Token ids that end a generation: the config's EOS ids, the tokenizer's EOS
 // and the end-of-turn tokens chat models use (<|eot_id|>, <|im_end|>, ...).

@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "util/check.h"
+
 namespace servir {
 
 void KvCache::FreeAligned::operator()(std::byte* p) const { std::free(p); }
@@ -53,6 +55,19 @@ Result<KvCache> KvCache::create(const ModelConfig& model, const KvCacheConfig& c
     cache.layers_.push_back(view);
   }
   return cache;
+}
+
+void KvCache::copy_block(std::int64_t src, std::int64_t dst) {
+  CHECK(src >= 0 && src < n_blocks_ && dst >= 0 && dst < n_blocks_);
+  if (src == dst) return;
+  const std::uint64_t block_bytes = bytes_per_block_ / (2 * layers_.size());
+  for (const auto& view : layers_) {
+    for (void* pool : {view.k, view.v}) {
+      auto* base = static_cast<std::byte*>(pool);
+      std::memcpy(base + static_cast<std::uint64_t>(dst) * block_bytes,
+                  base + static_cast<std::uint64_t>(src) * block_bytes, block_bytes);
+    }
+  }
 }
 
 }  // namespace servir

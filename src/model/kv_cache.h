@@ -41,6 +41,9 @@ class KvCache {
   std::uint64_t bytes() const { return bytes_; }
   // Bytes one block takes across all layers, K and V.
   std::uint64_t bytes_per_block() const { return bytes_per_block_; }
+  // Copies block `src` into block `dst` in every layer, K and V: the
+  // copy-on-write step when forked sequences diverge inside a shared block.
+  void copy_block(std::int64_t src, std::int64_t dst);
 
  private:
   KvCache() = default;

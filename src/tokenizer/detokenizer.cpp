@@ -4,8 +4,10 @@
 
 namespace servir {
 
-IncrementalDetokenizer::IncrementalDetokenizer(const Tokenizer& tokenizer, DecodeOptions options)
-    : tokenizer_(&tokenizer), options_(options), strip_remaining_(tokenizer.decode_strip_leading_spaces()) {}
+IncrementalDetokenizer::IncrementalDetokenizer(const Tokenizer& tokenizer, DecodeOptions options, bool continues_text)
+    : tokenizer_(&tokenizer),
+      options_(options),
+      strip_remaining_(continues_text ? 0 : tokenizer.decode_strip_leading_spaces()) {}
 
 std::string IncrementalDetokenizer::push(TokenId id) {
   if (!tokenizer_->valid_id(id)) return {};

@@ -13,7 +13,9 @@ namespace servir {
 
 class IncrementalDetokenizer {
  public:
-  explicit IncrementalDetokenizer(const Tokenizer& tokenizer, DecodeOptions options = {});
+  // `continues_text`: the stream follows text already shown (a completion
+  // after its prompt), so a SentencePiece leading space is kept, not stripped.
+  explicit IncrementalDetokenizer(const Tokenizer& tokenizer, DecodeOptions options = {}, bool continues_text = false);
 
   // The text completed by this token; often empty while a character is held.
   std::string push(TokenId id);
