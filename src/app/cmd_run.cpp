@@ -5,6 +5,7 @@
 // an interactive chat in the terminal using the model's chat template).
 // --json prints {"prompt_tokens", "completion_tokens", "token_ids", "text",
 // "prefill_tokens_per_s", "decode_tokens_per_s"} instead of streaming.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -29,7 +30,8 @@ struct RunOptions {
   std::string prompt;
   int n_predict = 128;
   SamplingParams sampling{.temperature = 0.8f, .top_k = 40, .top_p = 0.95f};
-  std::int64_t seed = -1;
+  std::int64_t seed_option = -1;  // --seed; -1: from the clock
+  std::uint64_t seed = 0;         // what the samplers start from
   bool chat = false;
   bool json = false;
   bool verbose = false;
@@ -57,8 +59,9 @@ Status generate(Runtime& rt, std::span<const std::int32_t> prompt, int n, Sample
   IncrementalDetokenizer detok(*rt.tokenizer);
   const auto t1 = Clock::now();
   for (int i = 0; i < n; ++i) {
-    const std::int32_t next = sampler.sample(logits);
+    const std::int32_t next = sampler.sample(logits).token;
     if (std::find(stop_ids.begin(), stop_ids.end(), next) != stop_ids.end()) break;
+    sampler.accept(next);
     out.ids.push_back(next);
     const std::string piece = detok.push(next);
     out.text += piece;
@@ -77,8 +80,8 @@ Status generate(Runtime& rt, std::span<const std::int32_t> prompt, int n, Sample
 void run_once(Runtime& rt, const RunOptions& o) {
   const auto prompt = rt.tokenizer->encode(o.prompt);
   if (prompt.empty()) fail("the prompt encodes to no tokens (and the model adds no BOS)");
-  Sampler sampler(o.sampling);
   const auto stops = o.ignore_eos ? std::vector<std::int32_t>{} : stop_token_ids(rt);
+  Sampler sampler(o.sampling, prompt, stops, o.seed);
   Generation g;
   const auto stream = [&](const std::string& piece) {
     if (!o.json) {
@@ -119,7 +122,7 @@ void run_chat(Runtime& rt, const RunOptions& o) {
   if (!o.prompt.empty()) messages.push_back({{"role", "system"}, {"content", o.prompt}});
   const auto stops = stop_token_ids(rt);
   std::vector<std::int32_t> history;  // tokens in the cache
-  Sampler sampler(o.sampling);
+  std::uint64_t turn = 0;
   const auto& tok = *rt.tokenizer;
   const std::string bos = tok.bos_id() >= 0 ? std::string(tok.token_text(tok.bos_id())) : "";
   const std::string eos = tok.eos_id() >= 0 ? std::string(tok.token_text(tok.eos_id())) : "";
@@ -142,6 +145,10 @@ void run_chat(Runtime& rt, const RunOptions& o) {
     rt.runner->truncate(0, static_cast<std::int64_t>(common));
     Generation g;
     const std::span<const std::int32_t> fresh(ids.data() + common, ids.size() - common);
+    // A sampler per reply: its penalties see this conversation, and each turn
+    // draws from its own stream (an offset that is no small multiple of
+    // splitmix64's increment, so the streams do not overlap).
+    Sampler sampler(o.sampling, ids, stops, o.seed + 0xd1b54a32d192ed03ull * turn++);
     if (Status st = generate(
             rt, fresh, o.n_predict, sampler, stops,
             [](const std::string& piece) {
@@ -185,17 +192,21 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("--top-k", o.sampling.top_k, "Top-k (0: off)")->capture_default_str();
   cmd->add_option("--top-p", o.sampling.top_p, "Top-p")->capture_default_str();
   cmd->add_option("--min-p", o.sampling.min_p, "Min-p")->capture_default_str();
-  cmd->add_option("--seed", o.seed, "Random seed (-1: from the clock)")->capture_default_str();
+  cmd->add_option("--seed", o.seed_option, "Random seed (-1: from the clock)")->capture_default_str();
   cmd->add_flag("--ignore-eos", o.ignore_eos, "Generate n tokens even past end-of-sequence");
   cmd->add_flag("--chat", o.chat, "Interactive chat with the model's chat template");
   cmd->add_flag("--json", o.json, "Print one JSON object instead of streaming");
   cmd->add_flag("--verbose", o.verbose, "Print the memory plan and timings to stderr");
   cmd->callback([] {
-    if (o.seed >= 0) o.sampling.seed = static_cast<std::uint64_t>(o.seed);
-    if (Status st = o.sampling.validate(); !st.ok()) fail(st.message());
+    if (o.seed_option >= 0) o.sampling.seed = static_cast<std::uint64_t>(o.seed_option);
+    o.seed = o.sampling.seed.value_or(
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
     if (o.n_predict < 0) fail("--n-predict must be >= 0");
+    // The request-shaped limit; generate() counts --n-predict itself (0 is allowed here).
+    o.sampling.max_tokens = std::max(o.n_predict, 1);
     auto rt = load_runtime(o.runtime);
     if (!rt) fail(rt.status().to_string());
+    if (Status st = o.sampling.validate((*rt)->description.config().vocab_size); !st.ok()) fail(st.message());
     if (o.verbose) std::fprintf(stderr, "%s\n", (*rt)->memory_plan().c_str());
     if (o.chat) {
       run_chat(**rt, o);

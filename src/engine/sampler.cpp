@@ -1,36 +1,28 @@
 #include "engine/sampler.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
 
 namespace servir {
-
-Status SamplingParams::validate() const {
-  if (!(temperature >= 0.0f) || temperature > 100.0f) {
-    return make_error(ErrorCode::kInvalidArgument, "temperature must be in [0, 100], got {}", temperature);
-  }
-  if (top_k < 0) return make_error(ErrorCode::kInvalidArgument, "top_k must be >= 0 (0 = off), got {}", top_k);
-  if (!(top_p > 0.0f) || top_p > 1.0f) {
-    return make_error(ErrorCode::kInvalidArgument, "top_p must be in (0, 1], got {}", top_p);
-  }
-  if (!(min_p >= 0.0f) || min_p > 1.0f) {
-    return make_error(ErrorCode::kInvalidArgument, "min_p must be in [0, 1], got {}", min_p);
-  }
-  return {};
-}
 
 std::int32_t argmax(std::span<const float> logits) {
   return static_cast<std::int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }
 
-Sampler::Sampler(const SamplingParams& params)
-    : params_(params),
-      rng_state_(params.seed
-                     ? *params.seed
-                     : static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {}
+Sampler::Sampler(const SamplingParams& params, std::span<const std::int32_t> prompt,
+                 std::span<const std::int32_t> eos_ids, std::uint64_t seed)
+    : params_(params), rng_state_(seed) {
+  masked_until_min_tokens_.assign(params.stop_token_ids.begin(), params.stop_token_ids.end());
+  if (!params.ignore_eos)
+    masked_until_min_tokens_.insert(masked_until_min_tokens_.end(), eos_ids.begin(), eos_ids.end());
+  if (params.repetition_penalty != 1.0f) {
+    penalized_.assign(prompt.begin(), prompt.end());
+    std::sort(penalized_.begin(), penalized_.end());
+    penalized_.erase(std::unique(penalized_.begin(), penalized_.end()), penalized_.end());
+    prompt_penalized_ = penalized_.size();
+  }
+}
 
-// splitmix64 -> a double in [0, 1): same stream on every platform.
+// splitmix64 -> a double in [0, 1): the same stream on every platform.
 double Sampler::next_uniform() {
   std::uint64_t z = (rng_state_ += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -39,61 +31,57 @@ double Sampler::next_uniform() {
   return static_cast<double>(z >> 11) * 0x1.0p-53;
 }
 
-std::int32_t Sampler::sample(std::span<const float> logits) {
-  if (params_.temperature == 0.0f) return argmax(logits);
-
-  // Stage 1: candidates, highest first (top_k bounds the sort).
-  candidates_.clear();
-  for (std::size_t i = 0; i < logits.size(); ++i) {
-    candidates_.push_back({static_cast<std::int32_t>(i), logits[i], 0.0f});
+void Sampler::accept(std::int32_t token) {
+  ++generated_;
+  const int seen = counts_[token]++;
+  if (seen == 0 && params_.repetition_penalty != 1.0f) {
+    const auto prompt_end = penalized_.begin() + static_cast<std::ptrdiff_t>(prompt_penalized_);
+    if (!std::binary_search(penalized_.begin(), prompt_end, token)) penalized_.push_back(token);
   }
-  auto by_logit = [](const Candidate& a, const Candidate& b) {
-    return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
-  };
-  std::size_t keep = candidates_.size();
-  if (params_.top_k > 0 && static_cast<std::size_t>(params_.top_k) < keep)
-    keep = static_cast<std::size_t>(params_.top_k);
-  std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(keep), candidates_.end(),
-                    by_logit);
-  candidates_.resize(keep);
+}
 
-  // Stage 2: temperature and softmax.
-  const float inv_t = 1.0f / params_.temperature;
-  const float top = candidates_.front().logit;
-  double sum = 0;
-  for (auto& c : candidates_) {
-    c.p = std::exp((c.logit - top) * inv_t);
-    sum += c.p;
-  }
-  for (auto& c : candidates_) c.p = static_cast<float>(c.p / sum);
+std::span<const float> Sampler::process(std::span<const float> logits) {
+  const bool bias = !params_.logit_bias.empty();
+  const bool repetition = params_.repetition_penalty != 1.0f && !penalized_.empty();
+  const bool presence_frequency =
+      (params_.presence_penalty != 0.0f || params_.frequency_penalty != 0.0f) && !counts_.empty();
+  const bool mask = generated_ < params_.min_tokens && !masked_until_min_tokens_.empty();
+  if (!bias && !repetition && !presence_frequency && !mask) return logits;
 
-  // Stage 3: min_p relative to the most likely token.
-  if (params_.min_p > 0.0f) {
-    const float floor = params_.min_p * candidates_.front().p;
-    std::size_t n = 1;
-    while (n < candidates_.size() && candidates_[n].p >= floor) ++n;
-    candidates_.resize(n);
+  work_.assign(logits.begin(), logits.end());
+  if (bias) apply_logit_bias(work_, params_.logit_bias);
+  if (repetition) apply_repetition_penalty(work_, penalized_, params_.repetition_penalty);
+  if (presence_frequency) {
+    apply_presence_frequency_penalties(work_, counts_, params_.presence_penalty, params_.frequency_penalty);
   }
-  // Stage 4: top_p nucleus.
-  if (params_.top_p < 1.0f) {
-    double cumulative = 0;
-    std::size_t n = 0;
-    while (n < candidates_.size()) {
-      cumulative += candidates_[n].p;
-      ++n;
-      if (cumulative >= params_.top_p) break;
+  if (mask) mask_tokens(work_, masked_until_min_tokens_);
+  return work_;
+}
+
+SampledToken Sampler::sample(std::span<const float> logits) {
+  SampledToken out;
+  const std::span<const float> processed = process(logits);
+  if (params_.temperature == 0.0f) {
+    out.token = argmax(processed);
+  } else {
+    candidates_.reset(processed, params_.temperature);
+    if (candidates_.size() == 0) {
+      out.token = argmax(processed);  // everything masked: nothing better to do
+    } else {
+      keep_top_k(candidates_, params_.top_k);
+      candidates_.softmax();
+      keep_top_p(candidates_, params_.top_p);
+      keep_min_p(candidates_, params_.min_p);
+      keep_typical(candidates_, params_.typical_p);
+      out.token = draw(candidates_, next_uniform());
     }
-    candidates_.resize(n);
   }
-  // Stage 5: draw from what is left (renormalized).
-  double total = 0;
-  for (const auto& c : candidates_) total += c.p;
-  double r = next_uniform() * total;
-  for (const auto& c : candidates_) {
-    r -= c.p;
-    if (r < 0) return c.id;
+  if (params_.logprobs) {
+    const double normalizer = log_sum_exp(logits);
+    out.logprob = static_cast<float>(static_cast<double>(logits[static_cast<std::size_t>(out.token)]) - normalizer);
+    if (params_.top_logprobs > 0) top_logprobs(logits, params_.top_logprobs, normalizer, out.top);
   }
-  return candidates_.back().id;
+  return out;
 }
 
 }  // namespace servir
