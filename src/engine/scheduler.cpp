@@ -61,6 +61,39 @@ bool Scheduler::preempt_one(StepPlan& plan, const std::vector<Sequence*>& schedu
   return false;
 }
 
+bool Scheduler::admit_head(StepPlan& plan, std::vector<Sequence*>& scheduled, std::int64_t& budget,
+                           bool priority_only) {
+  Sequence* s = *waiting_.begin();
+  const std::int64_t hits = blocks_->find_cached_prefix(*s);
+  const std::int64_t hit_tokens = hits * blocks_->block_size();
+  const std::int64_t count = std::min(s->num_tokens() - hit_tokens, budget);
+  auto fits = [&] {
+    return blocks_->admit_cost(*s, hits, count) <= blocks_->pool().n_free() &&
+           used_slots() + s->slots <= options_.max_num_seqs;
+  };
+  while (!fits()) {
+    if (running_.empty()) return false;
+    Sequence* worst = *running_.rbegin();
+    if (priority_only && worst->priority <= s->priority) return false;
+    if (!preempt_one(plan, scheduled, s)) return false;
+  }
+  const bool ok = blocks_->admit(*s, hits, count, plan.copies);
+  CHECK(ok);
+  if (!s->admitted_once) {
+    s->admitted_once = true;
+    s->cached_prompt_tokens = std::min(hit_tokens, s->prompt_len);
+  }
+  plan.prefix_query_tokens += s->num_tokens();
+  plan.prefix_hit_tokens += hit_tokens;
+  waiting_.erase(waiting_.begin());
+  add_running(s);
+  plan.chunks.push_back({s, hit_tokens, count});
+  scheduled.push_back(s);
+  plan.prefill_tokens += count;
+  budget -= count;
+  return true;
+}
+
 StepPlan Scheduler::schedule() {
   StepPlan plan;
   std::int64_t budget = options_.max_num_batched_tokens;
@@ -79,6 +112,12 @@ StepPlan Scheduler::schedule() {
     return true;
   };
 
+  // 0. A waiting request of strictly better priority than some running
+  // sequence is admitted first, preempting worse-priority ones if needed.
+  while (budget > 0 && !waiting_.empty() && !running_.empty() &&
+         (*waiting_.begin())->priority < (*running_.rbegin())->priority) {
+    if (!admit_head(plan, scheduled, budget, /*priority_only=*/true)) break;
+  }
   // 1. Decodes: every caught-up running sequence computes its newest token.
   for (Sequence* s : order) {
     if (budget == 0) break;
@@ -103,33 +142,7 @@ StepPlan Scheduler::schedule() {
   }
   // 3. Admission in order; the first that does not fit stops it.
   while (budget > 0 && !waiting_.empty()) {
-    Sequence* s = *waiting_.begin();
-    if (used_slots() + s->slots > options_.max_num_seqs) break;
-    const std::int64_t hits = blocks_->find_cached_prefix(*s);
-    const std::int64_t hit_tokens = hits * blocks_->block_size();
-    const std::int64_t count = std::min(s->num_tokens() - hit_tokens, budget);
-    bool fits = true;
-    while (blocks_->admit_cost(*s, hits, count) > blocks_->pool().n_free()) {
-      if (!preempt_one(plan, scheduled, s)) {
-        fits = false;
-        break;
-      }
-    }
-    if (!fits) break;
-    const bool ok = blocks_->admit(*s, hits, count, plan.copies);
-    CHECK(ok);
-    if (!s->admitted_once) {
-      s->admitted_once = true;
-      s->cached_prompt_tokens = std::min(hit_tokens, s->prompt_len);
-    }
-    plan.prefix_query_tokens += s->num_tokens();
-    plan.prefix_hit_tokens += hit_tokens;
-    waiting_.erase(waiting_.begin());
-    add_running(s);
-    plan.chunks.push_back({s, hit_tokens, count});
-    scheduled.push_back(s);
-    plan.prefill_tokens += count;
-    budget -= count;
+    if (!admit_head(plan, scheduled, budget, /*priority_only=*/false)) break;
   }
   return plan;
 }

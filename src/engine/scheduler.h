@@ -9,6 +9,8 @@
 //  3. waiting sequences are admitted in (priority, arrival) order, reusing
 //     cached prefix blocks, their prompt chunked to fill the budget; the
 //     first that does not fit stops admission (no overtaking).
+// Before all that, a waiting sequence of strictly better priority than a
+// running one is admitted first, preempting worse-priority sequences.
 // When blocks run out for a running sequence, the worst running sequence by
 // (priority, arrival) that is not yet in this step is preempted: its blocks
 // are freed and it waits again, to be recomputed (its prefix may still hit
@@ -78,6 +80,10 @@ class Scheduler {
   // Preempts the worst running sequence not already in the plan; false if none.
   bool preempt_one(StepPlan& plan, const std::vector<Sequence*>& scheduled_now, const Sequence* better_than);
   void preempt(Sequence* victim, StepPlan& plan);
+  // Admits the head of the waiting queue (preempting worse running sequences
+  // when blocks or slots are short; with priority_only, only sequences of a
+  // strictly worse priority). False when it does not fit.
+  bool admit_head(StepPlan& plan, std::vector<Sequence*>& scheduled, std::int64_t& budget, bool priority_only);
 
   SchedulerOptions options_;
   KvBlockManager* blocks_;
