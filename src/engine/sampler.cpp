@@ -64,7 +64,11 @@ SampledToken Sampler::sample(std::span<const float> logits) {
   if (params_.temperature == 0.0f) {
     out.token = argmax(processed);
   } else {
-    candidates_.reset(processed, params_.temperature);
+    if (params_.top_k > 0 && static_cast<std::size_t>(params_.top_k) < processed.size()) {
+      candidates_.reset_top_k(processed, static_cast<std::size_t>(params_.top_k), params_.temperature);
+    } else {
+      candidates_.reset(processed, params_.temperature);
+    }
     if (candidates_.size() == 0) {
       out.token = argmax(processed);  // everything masked: nothing better to do
     } else {

@@ -14,13 +14,36 @@ bool better(const Candidate& a, const Candidate& b) { return a.logit > b.logit |
 }  // namespace
 
 void CandidateSet::reset(std::span<const float> logits, float temperature) {
-  items.clear();
+  items.resize(logits.size());  // no reallocation after the first row
   sorted = 0;
+  constexpr float kMasked = -std::numeric_limits<float>::infinity();
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < logits.size(); ++i) {
+    if (logits[i] == kMasked) continue;
+    items[n++] = {static_cast<std::int32_t>(i), logits[i] / temperature, 0.0f, 0.0f};
+  }
+  items.resize(n);
+}
+
+void CandidateSet::reset_top_k(std::span<const float> logits, std::size_t k, float temperature) {
+  items.clear();
+  // A heap ordered by better(), so its front is the worst kept candidate.
+  // The scan goes up in id order: a new candidate equal to the worst loses.
   constexpr float kMasked = -std::numeric_limits<float>::infinity();
   for (std::size_t i = 0; i < logits.size(); ++i) {
     if (logits[i] == kMasked) continue;
-    items.push_back({static_cast<std::int32_t>(i), logits[i] / temperature, 0.0f, 0.0f});
+    const float scaled = logits[i] / temperature;
+    if (items.size() == k) {
+      if (!(scaled > items.front().logit)) continue;
+      std::pop_heap(items.begin(), items.end(), better);
+      items.back() = {static_cast<std::int32_t>(i), scaled, 0.0f, 0.0f};
+    } else {
+      items.push_back({static_cast<std::int32_t>(i), scaled, 0.0f, 0.0f});
+    }
+    std::push_heap(items.begin(), items.end(), better);
   }
+  std::sort(items.begin(), items.end(), better);
+  sorted = items.size();
 }
 
 void CandidateSet::sort_prefix(std::size_t n) {
@@ -45,7 +68,8 @@ void CandidateSet::softmax() {
     c.p = std::exp(c.logit - max);
     sum += c.p;
   }
-  for (Candidate& c : items) c.p = static_cast<float>(c.p / sum);
+  const double scale = 1.0 / sum;
+  for (Candidate& c : items) c.p = static_cast<float>(c.p * scale);
 }
 
 void CandidateSet::normalize() {
@@ -62,8 +86,40 @@ void keep_top_k(CandidateSet& set, int k) {
   set.normalize();
 }
 
+namespace {
+
+// Drops tokens that cannot be in the top_p nucleus, without sorting: buckets
+// of logit distance below the best; the nucleus ends inside the first bucket
+// where the mass reaches top_p, and everything in later buckets ranks below
+// it. Leaves the survivors unsorted.
+void drop_below_nucleus(CandidateSet& set, float top_p) {
+  constexpr int kBuckets = 64;
+  constexpr float kBucketsPerUnit = 4.0f;  // logit units (after temperature)
+  float max = -std::numeric_limits<float>::infinity();
+  for (const Candidate& c : set.items) max = std::max(max, c.logit);
+  const auto bucket_of = [&](const Candidate& c) {
+    const float d = (max - c.logit) * kBucketsPerUnit;
+    return d < static_cast<float>(kBuckets - 1) ? static_cast<int>(d) : kBuckets - 1;
+  };
+  double mass[kBuckets] = {};
+  for (const Candidate& c : set.items) mass[bucket_of(c)] += c.p;
+  int last = 0;
+  double cumulative = mass[0];
+  // A margin keeps rounding (this sum and keep_top_p's run in different
+  // orders) from ending one bucket too early.
+  while (last < kBuckets - 1 && cumulative < static_cast<double>(top_p) + 1e-6) cumulative += mass[++last];
+  if (last == kBuckets - 1) return;
+  std::erase_if(set.items, [&](const Candidate& c) { return bucket_of(c) > last; });
+}
+
+}  // namespace
+
 void keep_top_p(CandidateSet& set, float top_p) {
   if (top_p >= 1.0f || set.size() <= 1) return;
+  if (set.sorted < set.size() && set.size() > 4 * kFirstSortedPrefix) {
+    set.sorted = 0;
+    drop_below_nucleus(set, top_p);
+  }
   double cumulative = 0;
   std::size_t keep = 0;
   while (keep < set.size()) {

@@ -8,9 +8,11 @@
 // values alone, never by how a standard library implements nth_element, so a
 // seeded draw picks the same token everywhere.
 //
-// Cost: building is one pass over the vocabulary; top_k and top_p sort only
-// the best tokens (nth_element, then a sorted prefix that grows as needed);
-// min_p is one pass; typical_p sorts what is left (set top_k to bound it).
+// Cost: building is one pass over the vocabulary (with top_k, a pass that
+// keeps only the k best); top_p first drops, by a histogram of probabilities,
+// the tokens that cannot be in the nucleus, then sorts a prefix that grows as
+// needed; min_p is one pass; typical_p sorts what is left (set top_k to bound
+// it).
 #pragma once
 
 #include <cstddef>
@@ -34,6 +36,9 @@ struct CandidateSet {
   // Every token whose logit is not -inf (masked ones cannot be drawn), with
   // logit / temperature, in id order.
   void reset(std::span<const float> logits, float temperature);
+  // The same set cut to its k best, sorted, in one pass with a k-sized heap
+  // (top_k without materializing the vocabulary). k >= 1.
+  void reset_top_k(std::span<const float> logits, std::size_t k, float temperature);
   // Makes items[0, n) the n best, in order (n <= size()).
   void sort_prefix(std::size_t n);
   // Probabilities over the set, summing to one.
