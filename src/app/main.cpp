@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   servir::app::register_bench_command(app);
   servir::app::register_perplexity_command(app);
   servir::app::register_serve_command(app);
+  servir::app::register_loadtest_command(app);
 
   try {
     app.parse(argc, argv);
