@@ -197,6 +197,26 @@ TEST(Truncation, TopPOnALargeSetMatchesAReferenceNucleus) {
   }
 }
 
+TEST(Truncation, HeapTopKEqualsSortingEverything) {
+  // Few distinct values (many ties) and masked tokens.
+  std::mt19937 rng(10);
+  std::vector<float> logits(3000);
+  for (float& l : logits) l = rng() % 7 == 0 ? -INFINITY : static_cast<float>(rng() % 50) * 0.5f;
+  for (const int k : {1, 7, 100, 2999}) {
+    CandidateSet heap;
+    heap.reset_top_k(logits, static_cast<std::size_t>(k), 0.7f);
+    CandidateSet full;
+    full.reset(logits, 0.7f);
+    full.sort_prefix(full.size());
+    full.items.resize(std::min<std::size_t>(full.size(), static_cast<std::size_t>(k)));
+    ASSERT_EQ(heap.size(), full.size()) << k;
+    for (std::size_t i = 0; i < heap.size(); ++i) {
+      EXPECT_EQ(heap.items[i].id, full.items[i].id) << k << " at " << i;
+      EXPECT_EQ(heap.items[i].logit, full.items[i].logit);
+    }
+  }
+}
+
 TEST(LogitsProcessors, RepetitionPenaltyDividesPositiveAndMultipliesNegative) {
   std::vector<float> logits = {2.0f, -1.0f, 0.5f, 3.0f};
   const std::vector<std::int32_t> tokens = {0, 1, 99};  // 99: outside the row, ignored
