@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/bench_engine.h"
 #include "app/commands.h"
 
 namespace servir::app {
@@ -29,6 +30,11 @@ struct BenchOptions {
   int repetitions = 3;
   int batch = 1;
   bool json = false;
+  // --concurrency: the engine benchmark (bench_engine.h).
+  int concurrency = 0;
+  int requests = 0;
+  int prefix_reuse_tokens = 0;
+  EngineFlags engine;
 };
 
 struct Stats {
@@ -69,7 +75,29 @@ void register_bench_command(CLI::App& app) {
   cmd->add_option("-r,--repetitions", o.repetitions, "Runs of each test")->capture_default_str();
   cmd->add_option("--batch", o.batch, "Sequences decoding together")->capture_default_str();
   cmd->add_flag("--json", o.json, "One JSON object");
+  cmd->add_option("--concurrency", o.concurrency,
+                  "Drive the continuous-batching engine with this many requests in flight (0: model-only bench)")
+      ->capture_default_str();
+  cmd->add_option("--requests", o.requests, "Requests in all with --concurrency (0: 4 x concurrency)")
+      ->capture_default_str();
+  cmd->add_option("--prefix-reuse-tokens", o.prefix_reuse_tokens,
+                  "With --concurrency: also time a request sharing this many prompt tokens with the one before")
+      ->capture_default_str();
+  add_engine_options(*cmd, o.engine);
   cmd->callback([] {
+    if (o.concurrency > 0) {
+      EngineBenchOptions e;
+      e.runtime = o.runtime;
+      e.engine = o.engine;
+      e.concurrency = o.concurrency;
+      e.requests = o.requests;
+      e.prompt_tokens = o.prompt_tokens;
+      e.gen_tokens = o.gen_tokens;
+      e.prefix_reuse_tokens = o.prefix_reuse_tokens;
+      e.json = o.json;
+      run_engine_bench(e);
+      return;
+    }
     if (o.prompt_tokens < 0 || o.gen_tokens < 0 || o.repetitions < 1 || o.batch < 1) {
       fail("-p and -n must be >= 0, -r and --batch >= 1");
     }
