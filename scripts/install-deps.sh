@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything servir needs to build, test and fuzz, from Debian packages only.
+# Installs everything servir needs to build, test and fuzz: Debian packages, and
+# the npm packages of the end-to-end suite as tests/e2e/package-lock.json pins them.
 # Idempotent: packages already present are not touched, and apt is not even
 # consulted when nothing is missing. Works as root or through sudo.
 set -euo pipefail
@@ -20,8 +21,26 @@ for pkg in "${PACKAGES[@]}"; do
   fi
 done
 
+# The end-to-end suite (tests/e2e) runs on node with the official OpenAI SDK.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  for pkg in nodejs npm; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+fi
+
+# npm packages of the e2e suite, exactly as package-lock.json pins them.
+install_e2e_packages() {
+  local e2e
+  e2e="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e"
+  if [ ! -d "$e2e/node_modules" ]; then
+    echo "install-deps: npm ci --prefix tests/e2e"
+    npm ci --prefix "$e2e" --no-audit --no-fund
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
+  install_e2e_packages
   exit 0
 fi
 
@@ -39,3 +58,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_e2e_packages
