@@ -4,6 +4,12 @@
 
 namespace servir {
 
+using sampling::draw;
+using sampling::keep_min_p;
+using sampling::keep_top_k;
+using sampling::keep_top_p;
+using sampling::keep_typical;
+
 std::int32_t argmax(std::span<const float> logits) {
   return static_cast<std::int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }

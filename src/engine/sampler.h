@@ -84,9 +84,9 @@ class Sampler {
   // [0, prompt_penalized_)) then generated ones not in the prompt.
   std::vector<std::int32_t> penalized_;
   std::size_t prompt_penalized_ = 0;
-  TokenCounts counts_;       // generated tokens
-  std::vector<float> work_;  // processed row, reused
-  CandidateSet candidates_;  // reused
+  TokenCounts counts_;                 // generated tokens
+  std::vector<float> work_;            // processed row, reused
+  sampling::CandidateSet candidates_;  // reused
 };
 
 // Index of the largest logit (the lowest index among equals).

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-namespace servir {
+namespace servir::sampling {
 namespace {
 
 constexpr std::size_t kFirstSortedPrefix = 64;
@@ -188,4 +188,4 @@ std::int32_t draw(const CandidateSet& set, double u) {
   return last_possible;  // rounding left r at or just above zero
 }
 
-}  // namespace servir
+}  // namespace servir::sampling

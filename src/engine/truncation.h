@@ -20,7 +20,8 @@
 #include <span>
 #include <vector>
 
-namespace servir {
+// In their own namespace: `Candidate` is too common a word for servir::.
+namespace servir::sampling {
 
 struct Candidate {
   std::int32_t id;
@@ -56,4 +57,4 @@ void keep_typical(CandidateSet& set, float mass);  // locally typical sampling (
 // Picks a token with probability proportional to p; u is uniform in [0, 1).
 std::int32_t draw(const CandidateSet& set, double u);
 
-}  // namespace servir
+}  // namespace servir::sampling

@@ -15,6 +15,9 @@
 namespace servir {
 namespace {
 
+using sampling::Candidate;
+using sampling::CandidateSet;
+using sampling::keep_top_p;
 using ::testing::HasSubstr;
 
 constexpr std::int32_t kEos = 3;
