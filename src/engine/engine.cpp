@@ -126,8 +126,12 @@ Status Engine::Impl::submit(GenerationRequest request, OutputSink sink) {
   };
   const SamplingParams& sp = request.sampling;
   if (Status st = sp.validate(model_->config().vocab_size); !st.ok()) return refuse(st);
-  if (sp.use_beam_search || (sp.best_of != 0 && sp.best_of != sp.n)) {
-    return refuse(make_error(ErrorCode::kUnsupported, "beam search and best_of > n are not supported yet"));
+  if (!sp.use_beam_search && sp.best_of != 0 && sp.best_of != sp.n) {
+    return refuse(make_error(ErrorCode::kUnsupported, "best_of > n without use_beam_search is not supported yet"));
+  }
+  if (sp.use_beam_search && (!sp.stop.empty() || sp.logprobs)) {
+    return refuse(
+        make_error(ErrorCode::kUnsupported, "use_beam_search with stop strings or logprobs is not supported yet"));
   }
   if (request.prompt.empty()) return refuse(make_error(ErrorCode::kInvalidArgument, "the prompt is empty"));
   for (std::int32_t t : request.prompt) {

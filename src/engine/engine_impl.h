@@ -8,7 +8,9 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -40,6 +42,20 @@ struct ChoiceState {
   FinishReason finish = FinishReason::kNone;
   ChoiceDelta pending;  // news since the last output
   bool has_news = false;
+  // Beam search: the beam's cumulative logprob and, once its logits are in,
+  // its best 2 x width continuations (beams advance in lockstep).
+  double beam_logprob = 0.0;
+  std::vector<std::pair<std::int32_t, float>> beam_candidates;
+  bool has_candidates = false;
+};
+
+// A finished beam-search hypothesis.
+struct BeamHypothesis {
+  std::vector<std::int32_t> tokens;  // generated tokens
+  double logprob = 0.0;
+  double score = 0.0;  // logprob / length^length_penalty
+  FinishReason reason = FinishReason::kLength;
+  std::optional<std::int32_t> stop_token;
 };
 
 struct RequestState {
@@ -52,6 +68,13 @@ struct RequestState {
   RequestTimings timings;
   EngineClock::time_point last_token_time;
   bool done = false;
+  // Beam search (use_beam_search): live beams are `choices`; finished
+  // hypotheses collect here; the final output returns the best n.
+  bool beam = false;
+  int beam_width = 0;
+  int beam_steps = 0;
+  std::vector<BeamHypothesis> hypotheses;
+  std::vector<ChoiceDelta> beam_results;
 };
 
 class Engine::Impl {
@@ -70,6 +93,14 @@ class Engine::Impl {
   void finish_request(RequestState& state, FinishReason reason, const Status& error);
   void emit(RequestState& state);
   void publish_stats(const StepPlan* plan, double seconds);
+  std::unique_ptr<ChoiceState> fork_choice(ChoiceState& parent, int index);
+
+  // --- beam_search.cpp
+  void beam_collect(ChoiceState& beam, std::span<const float> logits);
+  // Expands every live beam of `state` once all have their candidates; may
+  // finish the request.
+  void beam_expand(RequestState& state);
+  void beam_finish(RequestState& state);
 
   TransformerModel* model_;
   KvCache* cache_;

@@ -57,7 +57,9 @@ void Engine::Impl::admit_new(std::unique_ptr<RequestState> state) {
   seq.tokens = st.request.prompt;
   seq.prompt_len = static_cast<std::int64_t>(seq.tokens.size());
   seq.salt_hash = prefix_root_hash(prefix_seed_, st.request.cache_salt);
-  seq.slots = st.request.sampling.n;
+  st.beam = st.request.sampling.use_beam_search;
+  st.beam_width = st.beam ? std::max(st.request.sampling.best_of, st.request.sampling.n) : 0;
+  seq.slots = st.beam ? st.beam_width : st.request.sampling.n;
   seq.owner = choice.get();
   st.choices.push_back(std::move(choice));
   scheduler_.add_waiting(&st.choices.front()->seq);
@@ -72,31 +74,36 @@ void Engine::Impl::admit_new(std::unique_ptr<RequestState> state) {
 void Engine::Impl::finish_request(RequestState& state, FinishReason reason, const Status& error) {
   if (state.done) return;
   const int n = state.request.sampling.n;
-  // Choices not forked yet end with the request too.
-  for (int i = 0; i < n; ++i) {
-    ChoiceState* c =
-        i < static_cast<int>(state.choices.size()) ? state.choices[static_cast<std::size_t>(i)].get() : nullptr;
-    if (c != nullptr && c->finish != FinishReason::kNone) continue;
-    if (c != nullptr) {
-      scheduler_.remove(&c->seq);
-      c->finish = reason;
-      c->pending.finish_reason = reason;
-      c->has_news = true;
-    }
+  // Live choices (or beams) end here; choices not forked yet end with the
+  // request (below).
+  for (auto& c : state.choices) {
+    if (c->finish != FinishReason::kNone) continue;
+    scheduler_.remove(&c->seq);
+    c->finish = reason;
+    c->pending.finish_reason = reason;
+    c->has_news = true;
   }
   state.done = true;
   state.timings.finished = EngineClock::now();
   RequestOutput out;
   out.request_id = state.request.id;
-  for (auto& c : state.choices) {
-    if (c->has_news) {
-      out.choices.push_back(std::move(c->pending));
-      c->pending = ChoiceDelta{.index = c->index};
-      c->has_news = false;
+  if (state.beam) {
+    // Beams are not choices: the best n hypotheses are (or none on abort).
+    out.choices = std::move(state.beam_results);
+    for (int i = static_cast<int>(out.choices.size()); i < n; ++i) {
+      out.choices.push_back(ChoiceDelta{.index = i, .finish_reason = reason});
     }
-  }
-  for (int i = static_cast<int>(state.choices.size()); i < n; ++i) {
-    out.choices.push_back(ChoiceDelta{.index = i, .finish_reason = reason});
+  } else {
+    for (auto& c : state.choices) {
+      if (c->has_news) {
+        out.choices.push_back(std::move(c->pending));
+        c->pending = ChoiceDelta{.index = c->index};
+        c->has_news = false;
+      }
+    }
+    for (int i = static_cast<int>(state.choices.size()); i < n; ++i) {
+      out.choices.push_back(ChoiceDelta{.index = i, .finish_reason = reason});
+    }
   }
   out.finished = true;
   out.error = error;
@@ -143,6 +150,24 @@ void Engine::Impl::emit(RequestState& state) {
   out.timings.first_scheduled = state.timings.first_scheduled;
   out.timings.first_token = state.timings.first_token;
   if (state.sink) state.sink(std::move(out));
+}
+
+std::unique_ptr<ChoiceState> Engine::Impl::fork_choice(ChoiceState& parent, int index) {
+  RequestState& rs = *parent.request;
+  auto child = make_choice(rs, index, tokenizer_, options_.eos_token_ids, rng_());
+  child->seq.id = next_seq_id_++;
+  child->seq.priority = parent.seq.priority;
+  child->seq.arrival = parent.seq.arrival;
+  child->seq.tokens = parent.seq.tokens;
+  child->seq.prompt_len = parent.seq.prompt_len;
+  child->seq.salt_hash = parent.seq.salt_hash;
+  child->seq.cached_prompt_tokens = parent.seq.cached_prompt_tokens;
+  child->seq.admitted_once = true;
+  child->seq.owner = child.get();
+  child->beam_logprob = parent.beam_logprob;
+  blocks_.fork(parent.seq, child->seq);
+  scheduler_.add_running(&child->seq);
+  return child;
 }
 
 // Samples the next token of one choice from its logits row and turns it into
@@ -239,12 +264,17 @@ void Engine::Impl::step() {
   const auto now = EngineClock::now();
   std::size_t row = 0;
   std::uint64_t generated = 0;
-  std::vector<RequestState*> touched;
+  std::vector<RequestState*> touched, beam_touched;
   for (const auto& chunk : plan.chunks) {
     if (!chunk.samples()) continue;
     const std::span<const float> logits(logits_.data() + row++ * vocab, vocab);
     ChoiceState& c = *chunk.seq->owner;
     RequestState& rs = *c.request;
+    if (rs.beam) {
+      beam_collect(c, logits);
+      if (std::find(beam_touched.begin(), beam_touched.end(), &rs) == beam_touched.end()) beam_touched.push_back(&rs);
+      continue;
+    }
     std::vector<ChoiceState*> to_sample{&c};
     // n > 1: the other choices fork from choice 0 once its prompt is in the
     // cache, sharing its blocks (copy-on-write) and these logits.
@@ -253,20 +283,8 @@ void Engine::Impl::step() {
       const int n = rs.request.sampling.n;
       c.seq.slots = 1;
       for (int i = 1; i < n; ++i) {
-        rs.choices.push_back(make_choice(rs, i, tokenizer_, options_.eos_token_ids, rng_()));
-        ChoiceState& child = *rs.choices.back();
-        child.seq.id = next_seq_id_++;
-        child.seq.priority = c.seq.priority;
-        child.seq.arrival = c.seq.arrival;
-        child.seq.tokens = c.seq.tokens;
-        child.seq.prompt_len = c.seq.prompt_len;
-        child.seq.salt_hash = c.seq.salt_hash;
-        child.seq.cached_prompt_tokens = c.seq.cached_prompt_tokens;
-        child.seq.admitted_once = true;
-        child.seq.owner = &child;
-        blocks_.fork(c.seq, child.seq);
-        scheduler_.add_running(&child.seq);
-        to_sample.push_back(&child);
+        rs.choices.push_back(fork_choice(c, i));
+        to_sample.push_back(rs.choices.back().get());
       }
     }
     for (ChoiceState* choice : to_sample) {
@@ -278,6 +296,11 @@ void Engine::Impl::step() {
       }
     }
     if (std::find(touched.begin(), touched.end(), &rs) == touched.end()) touched.push_back(&rs);
+  }
+  for (RequestState* rs : beam_touched) {
+    const int before = rs->completion_tokens;
+    beam_expand(*rs);
+    generated += static_cast<std::uint64_t>(rs->completion_tokens - before);
   }
   for (RequestState* rs : touched) {
     if (rs->finished_choices == rs->request.sampling.n) {

@@ -261,6 +261,37 @@ TEST(Engine, StopFinishesEveryLiveRequestAndRefusesNewOnes) {
   EXPECT_EQ(engine->live_requests(), 0);
 }
 
+// Beam search: width 1 is greedy; a wider beam returns n distinct
+// hypotheses ranked by score, and frees every block it forked.
+TEST(Engine, BeamSearchWidthOneIsGreedyAndResultsAreRanked) {
+  EngineFixture f;
+  auto engine = f.engine();
+  const auto prompt = random_prompt(77, 9);
+  const Collected greedy = run_alone(*engine, greedy_request("greedy", prompt, 10));
+
+  auto beam = greedy_request("beam1", prompt, 10);
+  beam.sampling.use_beam_search = true;
+  beam.sampling.best_of = 1;
+  const Collected one = run_alone(*engine, beam);
+  EXPECT_EQ(one.tokens.at(0), greedy.tokens.at(0));
+
+  beam.id = "beam4";
+  beam.sampling.best_of = 4;
+  beam.sampling.n = 2;
+  beam.sampling.length_penalty = 0.0f;  // score = cumulative logprob
+  Collector c4;
+  ASSERT_TRUE(engine->submit(beam, c4.sink()).ok());
+  const Collected four = c4.wait();
+  ASSERT_EQ(four.tokens.size(), 2u);
+  EXPECT_EQ(four.tokens[0].size(), 10u);
+  EXPECT_EQ(four.tokens[1].size(), 10u);
+  EXPECT_NE(four.tokens[0], four.tokens[1]);
+  EXPECT_GE(four.cumulative.at(0), four.cumulative.at(1));
+  EXPECT_LT(four.cumulative.at(0), 0.0);
+  EXPECT_EQ(four.last.completion_tokens, 20);
+  expect_idle_and_whole(*engine);
+}
+
 TEST(Engine, StopStringsAndTextWithARealTokenizer) {
   const auto model_path = testing::shared_path("models/stories260K.gguf");
   SKIP_WITHOUT_SHARED(model_path);

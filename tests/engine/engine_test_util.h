@@ -28,6 +28,7 @@ struct Collected {
   std::vector<FinishReason> finish;
   std::vector<std::vector<TokenLogprob>> logprobs;
   std::vector<std::optional<std::string>> stop_string;
+  std::vector<double> cumulative;  // cumulative logprob per choice, as last reported
   RequestOutput last;
   int outputs = 0;
   bool finished = false;
@@ -48,7 +49,9 @@ class Collector {
           c_.finish.resize(i + 1, FinishReason::kNone);
           c_.logprobs.resize(i + 1);
           c_.stop_string.resize(i + 1);
+          c_.cumulative.resize(i + 1);
         }
+        c_.cumulative[i] = d.cumulative_logprob;
         c_.tokens[i].insert(c_.tokens[i].end(), d.token_ids.begin(), d.token_ids.end());
         c_.text[i] += d.text;
         for (auto& lp : d.logprobs) c_.logprobs[i].push_back(lp);
