@@ -29,9 +29,6 @@ namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
 
-// While a response is pending the session keeps reading (to notice a
-// disconnect); bytes of pipelined requests are kept up to this much.
-constexpr std::size_t kWatchBufferCap = 64 << 10;
 // After an error response that closes the connection, the rest of the
 // request is read and dropped for a while, so the client sees the response
 // rather than a reset.
@@ -368,7 +365,9 @@ void HttpSession::dispatch(HttpRequest request) {
 }
 
 void HttpSession::watch() {
-  if (reading_ || closed_ || buffer_.size() >= kWatchBufferCap) return;
+  // Bytes of a pipelined request already buffered: stop watching (a read
+  // now could wait forever, the client waits for this response first).
+  if (reading_ || closed_ || buffer_.size() > 0) return;
   reading_ = true;
   std::visit(
       [this](auto& stream) {
@@ -505,7 +504,13 @@ void HttpSession::finish_exchange() {
     graceful_close();
     return;
   }
-  if (!reading_) read_request();  // else on_watch() continues once its read completes
+  if (reading_) {
+    // The watch read is out and becomes the wait for the next request:
+    // on_watch() goes on to read_request() once bytes come.
+    arm_timer(shared_->options.idle_timeout);
+    return;
+  }
+  read_request();
 }
 
 void HttpSession::graceful_close() {

@@ -277,7 +277,7 @@ HttpResponse error_response(const ApiError& error, const RequestInfo& info, int 
   if (error.http_status == 429 || error.http_status == 503) {
     response.headers.emplace_back("Retry-After", std::to_string(std::max(1, retry_after_s)));
   }
-  if (error.http_status >= 500) {
+  if (error.http_status == 500) {
     spdlog::error("request {}: {} {} -> {}: {}", info.request_id, info.method, info.path, error.http_status,
                   error.message);
   }

@@ -1,0 +1,195 @@
+// The transport alone, with small handlers: limits, keep-alive, streaming
+// framing, disconnect notice, connection cap, idle timeout.
+#include "server/http_server.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "http_test_client.h"
+
+namespace servir::server {
+namespace {
+
+using testing::TestClient;
+using namespace std::chrono_literals;
+
+// Echoes method, path and body size; /stream answers with three chunks;
+// /hold keeps the exchange open and reports its cancellation.
+struct EchoServer {
+  std::atomic<int> cancelled{0};
+  std::promise<void> cancel_seen;
+  std::unique_ptr<HttpServer> server;
+  // Declared after the server so it goes first: an exchange must not outlive
+  // the server's io_context.
+  std::shared_ptr<HttpExchange> held;
+  std::atomic<bool> holding{false};
+
+  explicit EchoServer(HttpServerOptions options = {}) {
+    options.port = 0;
+    auto started = HttpServer::start(options, [this](HttpRequest&& req, std::shared_ptr<HttpExchange> ex) {
+      if (req.path == "/stream") {
+        ex->begin_stream(HttpResponse{.content_type = "text/event-stream"});
+        for (int i = 0; i < 3; ++i) ex->write(fmt::format("data: {}\n\n", i));
+        ex->end_stream();
+        return;
+      }
+      if (req.path == "/hold") {
+        ex->set_on_cancel([this] {
+          if (cancelled.fetch_add(1) == 0) cancel_seen.set_value();
+        });
+        held = ex;
+        holding = true;
+        return;
+      }
+      nlohmann::json j = {{"method", req.method},
+                          {"path", req.path},
+                          {"query", req.query},
+                          {"body_bytes", req.body.size()},
+                          {"x_test", std::string(req.header("X-TEST"))}};
+      ex->respond(HttpResponse{.headers = {{"X-Reply", "yes\r\nInjected: 1"}}, .body = j.dump()});
+    });
+    EXPECT_TRUE(started.ok()) << started.status().to_string();
+    server = std::move(started).value();
+  }
+  int port() const { return server->port(); }
+};
+
+TEST(HttpServerTest, AnswersAndKeepsTheConnectionAlive) {
+  EchoServer echo;
+  TestClient client(echo.port());
+  for (int i = 0; i < 3; ++i) {
+    auto res = client.request("POST", "/echo?x=1", std::string(100, 'x'), {{"x-test", "v"}});
+    ASSERT_TRUE(res.ok);
+    EXPECT_EQ(res.status, 200);
+    const auto j = nlohmann::json::parse(res.body);
+    EXPECT_EQ(j["path"], "/echo");
+    EXPECT_EQ(j["query"], "x=1");
+    EXPECT_EQ(j["body_bytes"], 100);
+    EXPECT_EQ(j["x_test"], "v");
+    // CR/LF in a header value cannot split the response.
+    EXPECT_EQ(res.header("X-Reply"), "yesInjected: 1");
+    EXPECT_EQ(res.header("Injected"), "");
+  }
+  EXPECT_EQ(echo.server->open_connections(), 1);
+}
+
+TEST(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  EchoServer echo;
+  TestClient client(echo.port());
+  client.send_raw(
+      "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto a = client.read();
+  auto b = client.read();
+  ASSERT_TRUE(a.ok && b.ok);
+  EXPECT_EQ(nlohmann::json::parse(a.body)["path"], "/a");
+  EXPECT_EQ(nlohmann::json::parse(b.body)["path"], "/b");
+}
+
+TEST(HttpServerTest, RefusesABodyOverTheLimitWith413) {
+  EchoServer echo(HttpServerOptions{.max_body_bytes = 1024});
+  TestClient client(echo.port());
+  auto ok = client.request("POST", "/echo", std::string(1024, 'x'));
+  EXPECT_EQ(ok.status, 200);
+  auto res = client.request("POST", "/echo", std::string(4096, 'x'));
+  ASSERT_TRUE(res.ok);
+  EXPECT_EQ(res.status, 413);
+  const auto j = nlohmann::json::parse(res.body);
+  EXPECT_EQ(j["error"]["code"], "request_too_large");
+  EXPECT_NE(j["error"]["message"].get<std::string>().find("1024"), std::string::npos);
+  EXPECT_EQ(res.header("Connection"), "close");
+}
+
+TEST(HttpServerTest, MalformedRequestsGet400) {
+  EchoServer echo;
+  TestClient client(echo.port());
+  client.send_raw("THIS IS NOT HTTP\r\n\r\n");
+  auto res = client.read();
+  ASSERT_TRUE(res.ok);
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(nlohmann::json::parse(res.body)["error"]["type"], "invalid_request_error");
+  EXPECT_TRUE(client.server_closed());
+}
+
+TEST(HttpServerTest, OversizedHeadersGet400) {
+  EchoServer echo(HttpServerOptions{.max_header_bytes = 1024});
+  TestClient client(echo.port());
+  auto res = client.request("GET", "/echo", {}, {{"X-Big", std::string(4000, 'a')}});
+  ASSERT_TRUE(res.ok);
+  EXPECT_EQ(res.status, 400);
+  EXPECT_NE(res.body.find("headers exceed"), std::string::npos);
+}
+
+TEST(HttpServerTest, StreamsChunks) {
+  EchoServer echo;
+  TestClient client(echo.port());
+  auto res = client.request("GET", "/stream");
+  ASSERT_TRUE(res.ok);
+  EXPECT_EQ(res.header("Transfer-Encoding"), "chunked");
+  EXPECT_EQ(res.body, "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+  // The connection stays usable after a streamed response.
+  EXPECT_EQ(client.request("GET", "/echo").status, 200);
+}
+
+TEST(HttpServerTest, NoticesAClientThatLeavesBeforeItsResponse) {
+  EchoServer echo;
+  auto seen = echo.cancel_seen.get_future();
+  TestClient client(echo.port());
+  client.send("POST", "/hold", "{}");
+  // Wait until the handler holds the exchange, then leave.
+  for (int i = 0; i < 200 && !echo.holding; ++i) std::this_thread::sleep_for(5ms);
+  client.close();
+  ASSERT_EQ(seen.wait_for(2s), std::future_status::ready);
+  EXPECT_EQ(echo.cancelled.load(), 1);
+  EXPECT_TRUE(echo.held->cancelled());
+  // Outputs after the disconnect are dropped quietly.
+  echo.held->respond(HttpResponse{.body = "{}"});
+}
+
+TEST(HttpServerTest, RefusesConnectionsPastTheCapWith503) {
+  EchoServer echo(HttpServerOptions{.max_connections = 1});
+  TestClient first(echo.port());
+  ASSERT_EQ(first.request("GET", "/echo").status, 200);
+  TestClient second(echo.port());
+  second.send("GET", "/echo");
+  auto res = second.read();
+  ASSERT_TRUE(res.ok);
+  EXPECT_EQ(res.status, 503);
+  EXPECT_EQ(res.header("Retry-After"), "1");
+  first.close();
+  second.close();
+  // Once they left, a new connection is served.
+  for (int i = 0; i < 200 && echo.server->open_connections() > 0; ++i) std::this_thread::sleep_for(5ms);
+  TestClient third(echo.port());
+  EXPECT_EQ(third.request("GET", "/echo").status, 200);
+}
+
+TEST(HttpServerTest, ClosesIdleConnections) {
+  EchoServer echo(HttpServerOptions{.idle_timeout = 200ms});
+  TestClient client(echo.port());
+  ASSERT_EQ(client.request("GET", "/echo").status, 200);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client.server_closed());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+}
+
+TEST(HttpServerTest, ReportsBindFailures) {
+  EchoServer echo;
+  HttpServerOptions taken{.port = echo.port()};
+  // Same port, no SO_REUSEPORT: the bind fails with an error, not a crash.
+  auto second = HttpServer::start(taken, [](HttpRequest&&, std::shared_ptr<HttpExchange>) {});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), ErrorCode::kIoError);
+  auto bad_host = HttpServer::start(HttpServerOptions{.host = "not-an-ip", .port = 0},
+                                    [](HttpRequest&&, std::shared_ptr<HttpExchange>) {});
+  EXPECT_FALSE(bad_host.ok());
+}
+
+}  // namespace
+}  // namespace servir::server
