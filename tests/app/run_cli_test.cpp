@@ -86,6 +86,32 @@ TEST(BenchCli, ReportsThroughputAndBandwidth) {
             4.0 * (2 * (2 * 64 * 64 + 2 * 32 * 64 + 3 * 128 * 64) + 256 * 64));
 }
 
+TEST(BenchCli, ConcurrencyDrivesTheEngineAndReportsLatencies) {
+  testing::TempDir dir;
+  const auto model = (dir / "m.gguf").string();
+  ASSERT_EQ(run_command(servir_cmd("testmodel --hidden 64 --layers 2 --heads 4 --kv-heads 2 --ffn 128 --vocab 256 "
+                                   "--seed 1 --out " +
+                                   model))
+                .exit_code,
+            0);
+  const auto r = run_command(servir_cmd("bench -m " + model +
+                                        " --concurrency 4 --requests 10 -p 24 -n 6 --prefix-reuse-tokens 64 "
+                                        "--kv-cache-memory 4MiB --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["requests"], 10);
+  EXPECT_EQ(j["generated_tokens"], 60) << "every request generates exactly -n tokens";
+  EXPECT_GT(j["generated_tokens_per_s"].get<double>(), 0);
+  EXPECT_GT(j["ttft_s"]["p50"].get<double>(), 0);
+  EXPECT_GE(j["itl_s"]["p99"].get<double>(), j["itl_s"]["p50"].get<double>());
+  EXPECT_GT(j["prefix_reuse"]["ttft_first_s"].get<double>(), 0);
+  EXPECT_EQ(j["preemptions"], 0);
+
+  const auto bad = run_command(servir_cmd("bench -m " + model + " --concurrency 2 --kv-cache-memory lots 2>&1"));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("not a byte size"), std::string::npos) << bad.output;
+}
+
 TEST(PerplexityCli, Stories260KOnWarAndPeace) {
   const auto model = testing::shared_path("models/stories260K.gguf");
   const auto text = testing::shared_path("testdata/text/war-and-peace.txt");
