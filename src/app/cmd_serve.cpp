@@ -1,19 +1,161 @@
-// `servir serve`: the HTTP server arrives with the server layer (issue 6/6).
-// Until then the command says so and fails, so nobody mistakes it for a
-// running server.
+// `servir serve --model PATH [--served-model-name NAME] [--host 127.0.0.1]
+//               [--port 8000] [flags]`
+//
+// Parses flags and builds the model and the engine; everything HTTP (routes,
+// limits, auth, shutdown) lives in the server layer (server/run_server.h).
+// Prints "servir: listening on http://HOST:PORT" on stdout once ready.
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+
+#include <fmt/format.h>
+
 #include "app/commands.h"
+#include "app/engine_setup.h"
+#include "app/model_template.h"
+#include "server/generation_backend.h"
+#include "server/run_server.h"
+#include "tokenizer/chat_template/chat_template.h"
 
 namespace servir::app {
+namespace {
+
+struct ServeFlags {
+  RuntimeOptions runtime;
+  EngineFlags engine;
+  server::ServerOptions server;
+  std::vector<std::string> served_model_names;
+  std::string chat_template_name;
+  int max_n = 16;
+  int max_tokens_cap = 0;
+  double request_timeout_s = 0;
+  double shutdown_timeout_s = 30;
+  double health_stale_s = 5;
+  double idle_timeout_s = 60;
+};
+
+std::chrono::milliseconds seconds_flag(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000)));
+}
+
+// What the loaded model needs to stay alive: the runtime (weights, KV
+// cache, tokenizer) and the parsed chat template.
+struct ServingRuntime {
+  std::unique_ptr<Runtime> runtime;
+  std::optional<ChatTemplate> chat_template;
+};
+
+std::vector<std::string> model_names(const ServeFlags& f) {
+  if (!f.served_model_names.empty()) return f.served_model_names;
+  // vLLM answers to the path it was started with; the file or folder name
+  // is what people type.
+  std::vector<std::string> names{f.runtime.model_path};
+  const auto stem = std::filesystem::path(f.runtime.model_path).filename().replace_extension().string();
+  if (!stem.empty() && stem != f.runtime.model_path) names.push_back(stem);
+  return names;
+}
+
+Result<server::LoadedModel> load_model(ServeFlags f) {
+  if (Status st = prepare_engine_runtime(f.engine, f.runtime); !st.ok()) return st;
+  auto rt = load_runtime(f.runtime);
+  if (!rt.ok()) return rt.status();
+  if (!(*rt)->tokenizer) return Status(ErrorCode::kNotFound, "the model has no tokenizer: the server needs one");
+  auto owner = std::make_shared<ServingRuntime>();
+  owner->runtime = std::move(*rt);
+  Runtime& runtime = *owner->runtime;
+
+  auto source = template_of_model(f.runtime.model_path, f.chat_template_name);
+  if (source.ok() && !source->empty()) {
+    auto parsed = ChatTemplate::parse(*source);
+    if (!parsed.ok()) return parsed.status().with_prefix("chat template");
+    owner->chat_template.emplace(std::move(parsed).value());
+  } else {
+    fmt::print(stderr, "servir: the model has no chat template; /v1/chat/completions will answer 400\n");
+  }
+
+  auto engine = start_engine(runtime, f.runtime, f.engine);
+  if (!engine.ok()) return engine.status();
+  const std::int64_t max_model_len = (*engine)->max_model_len();
+
+  server::LoadedModel loaded;
+  loaded.backend = server::make_engine_backend(std::move(*engine));
+  loaded.model.names = model_names(f);
+  loaded.model.tokenizer = &*runtime.tokenizer;
+  loaded.model.chat_template = owner->chat_template ? &*owner->chat_template : nullptr;
+  loaded.model.limits.max_model_len = max_model_len;
+  loaded.model.limits.max_n = f.max_n;
+  loaded.model.limits.max_tokens_cap = f.max_tokens_cap;
+  loaded.owner = std::move(owner);
+  return loaded;
+}
+
+void add_server_options(CLI::App& cmd, ServeFlags& f) {
+  auto& s = f.server;
+  auto& h = s.http;
+  cmd.add_option("--served-model-name", f.served_model_names,
+                 "Model name(s) clients use (default: the --model path and its file name)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd.add_option("--chat-template-name", f.chat_template_name, "Which of the model's named chat templates to use");
+  cmd.add_option("--host", h.host, "Address to listen on")->capture_default_str();
+  cmd.add_option("--port", h.port, "Port (0: any free port)")->capture_default_str();
+  cmd.add_option("--io-threads", h.io_threads, "HTTP I/O threads")->capture_default_str();
+  cmd.add_option("--max-body-bytes", h.max_body_bytes, "Largest request body (413 beyond)")->capture_default_str();
+  cmd.add_option("--max-header-bytes", h.max_header_bytes, "Largest request head (400 beyond)")->capture_default_str();
+  cmd.add_option("--idle-timeout", f.idle_timeout_s, "Seconds a connection may wait for a request")
+      ->capture_default_str();
+  cmd.add_option("--max-connections", h.max_connections, "Open connections at most (503 beyond)")
+      ->capture_default_str();
+  cmd.add_option("--tls-cert", h.tls_cert_path, "PEM certificate chain: serve HTTPS (with --tls-key)");
+  cmd.add_option("--tls-key", h.tls_key_path, "PEM private key for --tls-cert");
+  cmd.add_option("--api-key", s.api_keys, "Accepted API key (repeatable; also SERVIR_API_KEY)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd.add_option("--api-key-file", s.api_key_file, "File of API keys, one per line ('#' comments)");
+  cmd.add_flag("--metrics-auth", s.metrics_auth, "Require an API key on /metrics too");
+  cmd.add_option("--rate-limit-rpm", s.rate_limits.requests_per_minute, "Requests per minute per key (0: off)")
+      ->capture_default_str();
+  cmd.add_option("--rate-limit-tpm", s.rate_limits.tokens_per_minute,
+                 "Tokens (prompt + max_tokens) per minute per key (0: off)")
+      ->capture_default_str();
+  cmd.add_option("--request-timeout", f.request_timeout_s, "Seconds a request may queue and run (0: no limit)")
+      ->capture_default_str();
+  cmd.add_option("--shutdown-timeout", f.shutdown_timeout_s,
+                 "Seconds in-flight requests get to finish after SIGTERM/SIGINT")
+      ->capture_default_str();
+  cmd.add_option("--health-stale", f.health_stale_s, "Seconds without an engine heartbeat before /health says 503")
+      ->capture_default_str();
+  cmd.add_option("--access-log", s.access_log_path, "Write the JSON access log here (default: stderr)");
+  cmd.add_flag("--log-prompts", s.log_prompts, "Put prompt text in the access log");
+  cmd.add_flag("--enable-test-hooks", s.enable_test_hooks, "Enable POST /debug/stall?ms=N (tests only)");
+  cmd.add_option("--max-n", f.max_n, "Largest n (choices per prompt)")->capture_default_str();
+  cmd.add_option("--max-tokens-cap", f.max_tokens_cap, "Largest max_tokens accepted (0: the context)")
+      ->capture_default_str();
+}
+
+}  // namespace
 
 void register_serve_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("serve", "Start the OpenAI-compatible HTTP server (not built yet)");
-  static std::string model;
-  cmd->add_option("--model", model, "GGUF file or Hugging Face folder");
+  static ServeFlags f;
+  auto* cmd = app.add_subcommand("serve", "Start the OpenAI-compatible HTTP server");
+  add_runtime_options(*cmd, f.runtime);
+  add_engine_options(*cmd, f.engine);
+  add_server_options(*cmd, f);
   cmd->callback([] {
-    fail(
-        "the HTTP server is not built yet: it arrives with the server layer. For now use `servir inspect` and "
-        "`servir testmodel`.",
-        2);
+    server::ServerOptions options = f.server;
+    options.http.idle_timeout = seconds_flag(f.idle_timeout_s);
+    options.request_timeout = seconds_flag(f.request_timeout_s);
+    options.shutdown_timeout = seconds_flag(f.shutdown_timeout_s);
+    options.health_stale = seconds_flag(f.health_stale_s);
+    if (const char* env = std::getenv("SERVIR_API_KEY")) options.env_api_key = env;
+    if (options.http.port < 0 || options.http.port > 65535) fail("--port must be in 0..65535");
+    if (f.request_timeout_s < 0 || f.shutdown_timeout_s < 0 || f.health_stale_s <= 0 || f.idle_timeout_s <= 0) {
+      fail("timeouts must be positive (--request-timeout and --shutdown-timeout may be 0)");
+    }
+    const std::string metrics_name = model_names(f).back();
+    Status st = server::run_server(options, metrics_name, [] { return load_model(f); });
+    if (!st.ok()) fail(st.to_string());
   });
 }
 
