@@ -26,7 +26,8 @@ struct ClientResponse {
   int status = 0;
   std::string body;
   http::fields headers;
-  bool ok = false;  // a response was read
+  bool ok = false;    // a response was read
+  std::string error;  // why not
   std::string header(const char* name) const {
     auto it = headers.find(name);
     return it == headers.end() ? std::string() : std::string(it->value());
@@ -63,7 +64,10 @@ class TestClient {
     parser.body_limit(64 << 20);
     boost::system::error_code ec;
     http::read(socket_, buffer_, parser, ec);
-    if (ec) return out;
+    if (ec) {
+      out.error = ec.message();
+      return out;
+    }
     auto res = parser.release();
     out.ok = true;
     out.status = static_cast<int>(res.result_int());
