@@ -292,6 +292,30 @@ TEST(Engine, BeamSearchWidthOneIsGreedyAndResultsAreRanked) {
   expect_idle_and_whole(*engine);
 }
 
+TEST(Engine, Stories260KGreedyIsTheSameAloneAndAmongSixteen) {
+  const auto model_path = testing::shared_path("models/stories260K.gguf");
+  SKIP_WITHOUT_SHARED(model_path);
+  EngineFixture f(512, 16, model_path.string());
+  ASSERT_TRUE(f.tokenizer.has_value());
+  auto engine = f.engine();
+  const char* openings[] = {"Once upon a time", "The cat", "Lily wanted", "One day, a big", "Tom and Sue"};
+  std::vector<GenerationRequest> requests;
+  std::vector<Collected> alone;
+  for (int i = 0; i < 16; ++i) {
+    auto prompt = f.tokenizer->encode(openings[i % 5], {.add_special = true});
+    for (int extra = 0; extra < i / 5; ++extra) prompt.push_back(prompt[static_cast<std::size_t>(1 + extra)]);
+    requests.push_back(greedy_request(fmt::format("s{}", i), prompt, 24));
+    requests.back().sampling.ignore_eos = true;
+    alone.push_back(run_alone(*engine, requests.back()));
+  }
+  const auto together = run_together(*engine, requests);
+  for (std::size_t i = 0; i < together.size(); ++i) {
+    EXPECT_EQ(together[i].tokens.at(0), alone[i].tokens.at(0)) << "request " << i;
+    EXPECT_EQ(together[i].text.at(0), alone[i].text.at(0));
+  }
+  expect_idle_and_whole(*engine);
+}
+
 TEST(Engine, StopStringsAndTextWithARealTokenizer) {
   const auto model_path = testing::shared_path("models/stories260K.gguf");
   SKIP_WITHOUT_SHARED(model_path);
