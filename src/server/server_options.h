@@ -29,7 +29,7 @@ struct ServerOptions {
   // --shutdown-timeout: after SIGTERM/SIGINT, how long in-flight requests may
   // finish before they are aborted.
   std::chrono::milliseconds shutdown_timeout{30'000};
-  // --health-stale-ms: /health answers 503 once the engine loop's heartbeat
+  // --health-stale (seconds): /health answers 503 once the engine loop's heartbeat
   // is older than this.
   std::chrono::milliseconds health_stale{5'000};
 
