@@ -4,7 +4,8 @@
 // GEMV cycles through enough copies of the weight matrix to exceed the
 // last-level cache (kColdBytes in all), so every call streams its weights
 // from DRAM, as in a real decode step; it reports GB/s of weights read and
-// the % of the probe. GEMM reports GFLOP/s (2*M*N*K per call).
+// the % of the probe. GEMM reports GFLOP/s (2*M*N*K per call), with hot
+// weights (gemm/) and, for batched decode, cold ones (gemm_cold/).
 //
 // Run: make bench-kernels   (or build/bench/kernels/bench_kernels [flags])
 #include <benchmark/benchmark.h>
@@ -105,15 +106,23 @@ void BM_Gemv(benchmark::State& state, GgmlType type, Shape s, bool cold) {
   state.counters["MB"] = bytes / 1e6;
 }
 
-void BM_Gemm(benchmark::State& state, GgmlType type, Shape s) {
+// hot: one copy of the weights (the compute ceiling); cold: weights cycle
+// through kColdBytes of copies like GEMV, as in a batched decode step, where
+// every weight comes from DRAM once per step (compare with gemv/: the ratio
+// is the cost of a decode step of M sequences over one of a single one).
+void BM_Gemm(benchmark::State& state, GgmlType type, Shape s, bool cold) {
   const std::int64_t m = state.range(0);
-  Buffer w = make_weights(type, s, 1);
+  const std::size_t matrix = row_bytes(*dtype_traits(type), s.k) * static_cast<std::size_t>(s.n);
+  const std::size_t copies = cold ? (kColdBytes + matrix - 1) / matrix : 1;
+  Buffer w = make_weights(type, s, copies);
   auto a = make_activations(m, s.k);
   std::vector<float> c(static_cast<std::size_t>(m * s.n));
   KernelContext ctx(table(), &pool());
+  std::size_t i = 0;
   for (auto _ : state) {
     matmul(ctx, TensorView::contiguous(a.data(), GgmlType::kF32, s.k, m),
-           TensorView::contiguous(w.get(), type, s.k, s.n), TensorView::contiguous(c.data(), GgmlType::kF32, s.n, m));
+           TensorView::contiguous(w.get() + (i++ % copies) * matrix, type, s.k, s.n),
+           TensorView::contiguous(c.data(), GgmlType::kF32, s.n, m));
     benchmark::DoNotOptimize(c.data());
   }
   state.counters["GFLOP/s"] =
@@ -140,13 +149,29 @@ void register_all() {
     for (Shape s : kShapes) {
       const std::string name =
           std::string(ggml_type_name(type)) + "/" + std::to_string(s.n) + "x" + std::to_string(s.k);
-      benchmark::RegisterBenchmark(("gemm/" + name).c_str(), BM_Gemm, type, s)
+      benchmark::RegisterBenchmark(("gemm/" + name).c_str(), BM_Gemm, type, s, false)
           ->ArgName("M")
           ->Arg(16)
           ->Arg(64)
           ->Arg(512)
           ->UseRealTime()
           ->Unit(benchmark::kMillisecond);
+    }
+  }
+  // Batched decode: M running sequences, one token each.
+  for (GgmlType type : kTypes) {
+    for (Shape s : kShapes) {
+      const std::string name =
+          std::string(ggml_type_name(type)) + "/" + std::to_string(s.n) + "x" + std::to_string(s.k);
+      benchmark::RegisterBenchmark(("gemm_cold/" + name).c_str(), BM_Gemm, type, s, true)
+          ->ArgName("M")
+          ->Arg(2)
+          ->Arg(4)
+          ->Arg(8)
+          ->Arg(16)
+          ->Arg(64)
+          ->UseRealTime()
+          ->Unit(benchmark::kMicrosecond);
     }
   }
 }

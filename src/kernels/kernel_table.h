@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "formats/ggml_type.h"
+#include "kernels/gemm_int8.h"
 #include "kernels/isa.h"
 #include "kernels/kernel_fn.h"
 #include "util/status.h"
@@ -19,9 +20,6 @@ namespace servir::kernels {
 
 // Slots indexed by the GgmlType number (the largest is MXFP4 = 39).
 inline constexpr int kTypeSlots = 40;
-
-// Weight rows per int8 GEMM tile (one zmm of int32 outputs).
-inline constexpr int kInt8TileRows = 16;
 
 struct KernelTable {
   Isa isa = Isa::kScalar;
@@ -33,17 +31,11 @@ struct KernelTable {
   // Type -> dequantize a row to f32 (embedding rows, f16 KV).
   ToF32Fn to_f32[kTypeSlots] = {};
 
-  // Optional int8 GEMM over weights repacked in tiles of kInt8TileRows rows
-  // (AVX-512 VNNI): repack a tile, then multiply it by up to kMaxDotRows
-  // activation rows given per 32 values as u8 (int8 value + 128), the f32
-  // scale and the scaled block sum (scale * sum of the int8 values). Null
-  // where the level has none.
-  std::size_t int8_tile_block_bytes = 0;  // tile bytes per 32 values of k
-  void (*repack_int8_tile[kTypeSlots])(const void* w, std::size_t w_stride, int n_rows, std::int64_t k,
-                                       void* tile) = {};
-  void (*gemm_int8_tile)(std::int64_t k, const void* tile, const std::uint8_t* act_u8, std::size_t u8_stride,
-                         const float* act_d, const float* act_sum, std::size_t d_stride, int n_act, float* c,
-                         std::size_t ldc, int n_cols) = nullptr;
+  // Optional int8 GEMM tiles (kernels/gemm_int8.h) for M >= 2: weight type
+  // -> its tile repack, and the tile kernel. Null where the level has none
+  // (matmul then uses the multi-row vec_dot).
+  RepackInt8TileFn repack_int8_tile[kTypeSlots] = {};
+  GemmInt8TileFn gemm_int8_tile = nullptr;
 
   void (*rms_norm)(const float* x, const float* weight, float* y, std::int64_t n, float eps) = nullptr;
   void (*softmax)(float* x, std::int64_t n) = nullptr;

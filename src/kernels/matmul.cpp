@@ -2,15 +2,17 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <vector>
 
 #include "kernels/dtype_traits.h"
-#include "kernels/quant/block_types.h"
+#include "kernels/gemm_int8.h"
 #include "util/check.h"
-#include "util/half.h"
 
 namespace servir::kernels {
 namespace {
+
+// Fewest activation rows that take the int8 tiles where a level has them:
+// below, the multi-row vec_dot (no repack) is quicker.
+constexpr std::int64_t kInt8TileMinRows = 2;
 
 // Weight rows per tile: enough bytes to amortize a pass of the activation
 // rows, small enough that the tile stays in L2 for that pass.
@@ -19,62 +21,58 @@ std::int64_t tile_rows(std::size_t w_row_bytes) {
   return std::max<std::int64_t>(1, static_cast<std::int64_t>(kTileBytes / std::max<std::size_t>(1, w_row_bytes)));
 }
 
+// K per int8 tile repack, in 32-value blocks: the tile (10 KiB) and eight
+// activation rows of the chunk stay in L1 while the rows pass over it. A
+// multiple of 8, so Q4_K super-blocks never straddle chunks.
+constexpr std::int64_t kInt8ChunkBlocks = 16;
+
 // Bytes matmul_int8_tiles needs after the quantized activation rows.
 std::size_t int8_tile_scratch(std::int64_t M, std::int64_t K) {
-  return static_cast<std::size_t>(M * K) + 2 * sizeof(float) * static_cast<std::size_t>(M * (K / 32)) + 64;
+  return static_cast<std::size_t>(M * K) + 2 * sizeof(float) * static_cast<std::size_t>(M * (K / 32)) + 128;
 }
 
-// The int8-tile GEMM (AVX-512 VNNI) for M >= kMaxDotRows. The activations
-// (Q8_0 or Q8_K rows at `act`) become, per 32 values, u8 (value + 128), the
-// f32 scale and the scaled sum; each thread repacks 16 weight rows at a time
-// and runs every activation row over them.
+// The int8-tile GEMM (gemm_int8.h) for M >= 2. The activations (Q8_0 or
+// Q8_K rows at `act`) are split into signed values, scales and scaled sums;
+// each thread then transposes 16 weight rows x one chunk of K at a time
+// into an L1 tile and runs every activation row over it, 8 at a time, so
+// every weight byte is read from memory once and decoded once per call.
 void matmul_int8_tiles(KernelContext& ctx, const std::byte* act, std::size_t act_stride, GgmlType act_type,
                        std::int64_t M, const TensorView& w, const TensorView& c) {
   const KernelTable& table = ctx.kernels();
   const std::int64_t K = w.cols(), N = w.rows();
   const std::int64_t nb = K / 32;
-  // The caller sized the scratch: activation rows, u8 values, scales, sums.
-  auto* u8 = reinterpret_cast<std::uint8_t*>(const_cast<std::byte*>(act) + act_stride * static_cast<std::size_t>(M));
-  auto* d = reinterpret_cast<float*>((reinterpret_cast<std::uintptr_t>(u8 + M * K) + 63) / 64 * 64);
-  float* sums = d + M * nb;
-  ctx.parallel_for(M, 1, [&](std::int64_t m0, std::int64_t m1) {
-    for (std::int64_t m = m0; m < m1; ++m) {
-      const std::byte* row = act + static_cast<std::size_t>(m) * act_stride;
-      for (std::int64_t b = 0; b < nb; ++b) {
-        const std::int8_t* q;
-        float scale;
-        if (act_type == GgmlType::kQ8_0) {
-          const auto& y = reinterpret_cast<const BlockQ8_0*>(row)[b];
-          q = y.qs;
-          scale = f16_to_f32(y.d);
-        } else {
-          const auto& y = reinterpret_cast<const BlockQ8_K*>(row)[b / 8];
-          q = y.qs + 32 * (b % 8);
-          scale = y.d;
-        }
-        int sum = 0;
-        for (int i = 0; i < 32; ++i) {
-          u8[m * K + 32 * b + i] = static_cast<std::uint8_t>(q[i] ^ 0x80);
-          sum += q[i];
-        }
-        d[m * nb + b] = scale;
-        sums[m * nb + b] = scale * static_cast<float>(sum);
-      }
-    }
-  });
-  const auto repack = table.repack_int8_tile[static_cast<std::uint32_t>(w.type)];
-  const std::size_t tile_bytes = static_cast<std::size_t>(nb) * table.int8_tile_block_bytes;
+  // The caller sized the scratch: activation rows, values, scales, sums.
+  auto* q = reinterpret_cast<std::int8_t*>(const_cast<std::byte*>(act) + act_stride * static_cast<std::size_t>(M));
+  auto* d = reinterpret_cast<float*>((reinterpret_cast<std::uintptr_t>(q + M * K) + 63) / 64 * 64);
+  float* s = d + M * nb;
+  const auto split = act_type == GgmlType::kQ8_0 ? split_int8_act_q8_0 : split_int8_act_q8_K;
+  auto split_rows = [&](std::int64_t m0, std::int64_t m1) {
+    for (std::int64_t m = m0; m < m1; ++m) split(act + m * act_stride, K, q + m * K, d + m * nb, s + m * nb);
+  };
+  if (M * K < 64 * 1024) {
+    split_rows(0, M);
+  } else {
+    ctx.parallel_for(M, 1, split_rows);
+  }
+  const RepackInt8TileFn repack = table.repack_int8_tile[static_cast<std::uint32_t>(w.type)];
+  const GemmInt8TileFn gemm = table.gemm_int8_tile;
   const std::size_t ldc = c.row_stride() / sizeof(float);
   ctx.parallel_for(N, kInt8TileRows, [&](std::int64_t n0, std::int64_t n1) {
-    thread_local std::vector<std::byte> tile;
-    if (tile.size() < tile_bytes) tile.resize(tile_bytes);
+    alignas(64) std::byte tile[kInt8ChunkBlocks * kInt8TileBlockBytes];
     for (std::int64_t t0 = n0; t0 < n1; t0 += kInt8TileRows) {
       const int cols = static_cast<int>(std::min<std::int64_t>(kInt8TileRows, n1 - t0));
-      repack(w.row(t0), w.row_stride(), cols, K, tile.data());
-      for (std::int64_t m = 0; m < M; m += kMaxDotRows) {
-        const int rows = static_cast<int>(std::min<std::int64_t>(kMaxDotRows, M - m));
-        table.gemm_int8_tile(K, tile.data(), u8 + m * K, static_cast<std::size_t>(K), d + m * nb, sums + m * nb,
-                             static_cast<std::size_t>(nb), rows, c.row_f32(m) + t0, ldc, cols);
+      for (std::int64_t b0 = 0; b0 < nb; b0 += kInt8ChunkBlocks) {
+        const std::int64_t b1 = std::min(nb, b0 + kInt8ChunkBlocks);
+        repack(w.row(t0), w.row_stride(), cols, b0, b1, tile);
+        for (std::int64_t m = 0; m < M; m += kInt8TileMaxAct) {
+          const int rows = static_cast<int>(std::min<std::int64_t>(kInt8TileMaxAct, M - m));
+          const Int8Act a{.q = q + m * K + 32 * b0,
+                          .q_stride = static_cast<std::size_t>(K),
+                          .d = d + m * nb + b0,
+                          .s = s + m * nb + b0,
+                          .d_stride = static_cast<std::size_t>(nb)};
+          gemm(b1 - b0, tile, a, rows, c.row_f32(m) + t0, ldc, cols, b0 > 0);
+        }
       }
     }
   });
@@ -104,7 +102,7 @@ void matmul(KernelContext& ctx, const TensorView& a, const TensorView& w, const 
   std::size_t act_stride = a.row_stride();
   if (wt->vec_dot_type != GgmlType::kF32) {
     act_stride = row_bytes(*at, K);
-    const bool int8_tiles = M >= kMaxDotRows && table.gemm_int8_tile != nullptr &&
+    const bool int8_tiles = M >= kInt8TileMinRows && table.gemm_int8_tile != nullptr &&
                             table.repack_int8_tile[static_cast<std::uint32_t>(w.type)] != nullptr &&
                             c.row_stride() % sizeof(float) == 0;
     const std::size_t q_bytes = act_stride * static_cast<std::size_t>(M);

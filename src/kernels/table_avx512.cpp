@@ -20,7 +20,6 @@ void fill_kernel_table_avx512(KernelTable& t) {
   t.from_f32[slot(GgmlType::kQ8_0)] = avx512::quantize_row_q8_0;
   t.from_f32[slot(GgmlType::kQ8_K)] = avx512::quantize_row_q8_K;
   t.to_f32[slot(GgmlType::kF16)] = avx512::dequantize_row_f16;
-  t.int8_tile_block_bytes = avx512::kInt8TileBlockBytes;
   t.repack_int8_tile[slot(GgmlType::kQ8_0)] = avx512::repack_q8_0_tile;
   t.repack_int8_tile[slot(GgmlType::kQ4_0)] = avx512::repack_q4_0_tile;
   t.repack_int8_tile[slot(GgmlType::kQ4_K)] = avx512::repack_q4_K_tile;

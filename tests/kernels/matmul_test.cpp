@@ -84,6 +84,17 @@ TEST_P(Matmul, LargerThreaded) {
   }
 }
 
+// Batched decode: every M up to 64 (the int8 tiles take 8 activation rows at
+// a time), N not a multiple of the 16-row tile, K not a multiple of the
+// 512-value chunk of K, 1 and 2 threads.
+TEST_P(Matmul, BatchedDecodeEveryMUpTo64) {
+  ThreadPool pool(2);
+  for (GgmlType type : {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kQ4_K}) {
+    const std::int64_t K = type == GgmlType::kQ4_K ? 768 : 608;
+    for (std::int64_t M = 2; M <= 64; ++M) check_matmul(table(), M % 2 == 0 ? &pool : nullptr, type, M, 37, K);
+  }
+}
+
 SERVIR_INSTANTIATE_ISA_TESTS(Matmul);
 
 }  // namespace

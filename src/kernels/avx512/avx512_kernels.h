@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/gemm_int8.h"
+
 namespace servir::kernels::avx512 {
 
 void vec_dot_q8_0(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
@@ -15,14 +17,12 @@ void vec_dot_f32(std::int64_t k, const void* w, const void* act, std::size_t act
 void vec_dot_f16(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
 void vec_dot_bf16(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
 
-// Int8 GEMM tiles of 16 weight rows (see gemm_int8_avx512.cpp for the layout).
-inline constexpr std::size_t kInt8TileBlockBytes = 704;
-void repack_q8_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t k, void* tile);
-void repack_q4_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t k, void* tile);
-void repack_q4_K_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t k, void* tile);
-void gemm_int8_tile(std::int64_t k, const void* tile, const std::uint8_t* act_u8, std::size_t u8_stride,
-                    const float* act_d, const float* act_sum, std::size_t d_stride, int n_act, float* c,
-                    std::size_t ldc, int n_cols);
+// Int8 GEMM tiles (layout and contract in kernels/gemm_int8.h).
+void repack_q8_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile);
+void repack_q4_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile);
+void repack_q4_K_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile);
+void gemm_int8_tile(std::int64_t n_blocks, const void* tile, const Int8Act& act, int n_act, float* c, std::size_t ldc,
+                    int n_cols, bool accumulate);
 
 void quantize_row_q8_0(const float* src, void* dst, std::int64_t n);
 void quantize_row_q8_K(const float* src, void* dst, std::int64_t n);

@@ -1,141 +1,223 @@
-// Int8 GEMM micro-kernel for Q8_0, Q4_0 and Q4_K weights with AVX-512
-// VNNI, at full vpdpbusd width: 16 weight rows are repacked (per tile, at
-// run time) so that one zmm holds 4 consecutive values of each of the 16
-// rows; one activation dword broadcast against it adds into 16 output
-// columns, with no horizontal reductions. Activations enter as u8 (q + 128)
-// with f32 scales and scaled block sums; the +128 is taken back with the
-// precomputed 128 * sum(w) of each weight block, and a weight block's offset
-// (the Q4_K minimum) multiplies the activation block sum.
+// Int8 GEMM tiles with AVX-512 VNNI (layout and contract in gemm_int8.h).
 //
-// Tile layout, per 32-value block b (kInt8TileBlockBytes each):
-//   [0, 512)    group g (0..7), row j (0..15), byte i: w[j][32b + 4g + i]
-//   [512, 576)  int32 x16: 128 * sum_k w[j][b][k]
-//   [576, 640)  f32 x16: the scale of w[j]'s block b
-//   [640, 704)  f32 x16: its offset (w = scale * q + offset; 0 for Q8_0/Q4_0)
+// The repack is a register transpose straight from the GGUF blocks: 16 rows
+// of a block's 32 bytes become the 8 groups of 16 dwords with three rounds
+// of shuffles, the 16 f16 scales of a block come in with one gather. It runs
+// once per tile and chunk of K, so its cost is shared by every activation
+// row; the kernel then issues one vpdpbusd per 64 weight bytes and row, with
+// the activation dword as an embedded broadcast.
 #include <immintrin.h>
 
 #include <cstring>
 
 #include "kernels/avx512/avx512_kernels.h"
+#include "kernels/gemm_int8.h"
 #include "kernels/quant/block_types.h"
 
 namespace servir::kernels::avx512 {
 namespace {
 
-// Writes block b of weight row j (32 int8 values and its scale) into a tile.
-void put_block(std::byte* tile, std::int64_t b, int j, const std::int8_t* q, float d, float offset = 0.0f) {
-  std::byte* t = tile + b * kInt8TileBlockBytes;
-  int sum = 0;
-  for (int g = 0; g < 8; ++g) std::memcpy(t + 64 * g + 4 * j, q + 4 * g, 4);
-  for (int i = 0; i < 32; ++i) sum += q[i];
-  const std::int32_t corr = 128 * sum;
-  std::memcpy(t + 512 + 4 * j, &corr, 4);
-  std::memcpy(t + 576 + 4 * j, &d, 4);
-  std::memcpy(t + 640 + 4 * j, &offset, 4);
+__m256i load256(const std::byte* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+__m128i load128(const std::byte* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+
+// out[g] = dword g of the 32 bytes at p + j * stride, for rows j = 0..15 in
+// lane order. Rows j and j + 8 share a register; an 8x8 dword transpose runs
+// in each 256-bit half, and a final permute interleaves the 128-bit lanes.
+void transpose_16x8(const std::byte* p, std::size_t stride, __m512i out[8]) {
+  __m512i v[8], t[8], u[8];
+  for (int j = 0; j < 8; ++j) {
+    v[j] = _mm512_inserti64x4(_mm512_castsi256_si512(load256(p + j * stride)), load256(p + (j + 8) * stride), 1);
+  }
+  for (int j = 0; j < 8; j += 2) {
+    t[j] = _mm512_unpacklo_epi32(v[j], v[j + 1]);
+    t[j + 1] = _mm512_unpackhi_epi32(v[j], v[j + 1]);
+  }
+  for (int h = 0; h < 8; h += 4) {  // rows 0..3 (h = 0) and 4..7 (h = 4) of each half
+    u[h] = _mm512_unpacklo_epi64(t[h], t[h + 2]);
+    u[h + 1] = _mm512_unpackhi_epi64(t[h], t[h + 2]);
+    u[h + 2] = _mm512_unpacklo_epi64(t[h + 1], t[h + 3]);
+    u[h + 3] = _mm512_unpackhi_epi64(t[h + 1], t[h + 3]);
+  }
+  // u[i] (i < 4) lane 0: rows 0..3 dword i, lane 1: rows 0..3 dword i + 4,
+  // lanes 2, 3: the same for rows 8..11; u[i + 4] for rows 4..7 / 12..15.
+  const __m512i lo = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
+  const __m512i hi = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
+  for (int i = 0; i < 4; ++i) {
+    out[i] = _mm512_permutex2var_epi64(u[i], lo, u[i + 4]);
+    out[i + 4] = _mm512_permutex2var_epi64(u[i], hi, u[i + 4]);
+  }
+}
+
+// out[g] = dword g of the 16 bytes at p + j * stride, rows j = 0..15: register
+// q holds rows q, q + 4, q + 8, q + 12 (one per 128-bit lane), and a 4x4
+// dword transpose inside the lanes puts row 4L + i at dword i of lane L.
+void transpose_16x4(const std::byte* p, std::size_t stride, __m512i out[4]) {
+  __m512i z[4];
+  for (int q = 0; q < 4; ++q) {
+    z[q] = _mm512_castsi128_si512(load128(p + q * stride));
+    z[q] = _mm512_inserti32x4(z[q], load128(p + (q + 4) * stride), 1);
+    z[q] = _mm512_inserti32x4(z[q], load128(p + (q + 8) * stride), 2);
+    z[q] = _mm512_inserti32x4(z[q], load128(p + (q + 12) * stride), 3);
+  }
+  const __m512i t0 = _mm512_unpacklo_epi32(z[0], z[1]), t1 = _mm512_unpackhi_epi32(z[0], z[1]);
+  const __m512i t2 = _mm512_unpacklo_epi32(z[2], z[3]), t3 = _mm512_unpackhi_epi32(z[2], z[3]);
+  out[0] = _mm512_unpacklo_epi64(t0, t2);
+  out[1] = _mm512_unpackhi_epi64(t0, t2);
+  out[2] = _mm512_unpacklo_epi64(t1, t3);
+  out[3] = _mm512_unpackhi_epi64(t1, t3);
+}
+
+// Byte offsets of the 16 rows, for gathers.
+__m512i row_offsets(std::size_t stride) {
+  return _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                            _mm512_set1_epi32(static_cast<int>(stride)));
+}
+
+// The f16 in the low half of each of the 16 dwords, as f32.
+__m512 low_f16(__m512i dwords) { return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dwords)); }
+
+void store_block(std::byte* t, const __m512i u[8], __m512 scale, __m512 offset) {
+  for (int g = 0; g < 8; ++g) _mm512_storeu_si512(t + 64 * g, u[g]);
+  _mm512_storeu_ps(t + 512, scale);
+  _mm512_storeu_ps(t + 576, offset);
 }
 
 template <int NA>
-void tile_rows(std::int64_t k, const std::byte* tile, const std::uint8_t* act_u8, std::size_t u8_stride,
-               const float* act_d, const float* act_sum, std::size_t d_stride, float* c, std::size_t ldc, int n_cols) {
+void tile_rows(std::int64_t n_blocks, const std::byte* tile, const Int8Act& act, float* c, std::size_t ldc, int n_cols,
+               bool accumulate) {
+  const auto mask = static_cast<__mmask16>((1u << n_cols) - 1);
   __m512 facc[NA];
-  for (int r = 0; r < NA; ++r) facc[r] = _mm512_setzero_ps();
-  for (std::int64_t b = 0; b < k / kQK; ++b) {
+  for (int r = 0; r < NA; ++r) {
+    facc[r] = accumulate ? _mm512_maskz_loadu_ps(mask, c + r * ldc) : _mm512_setzero_ps();
+  }
+  // Up to four rows leave too few independent vpdpbusd chains to hide the
+  // latency: split each row's sum over even and odd groups.
+  constexpr int kChains = NA <= 4 ? 2 : 1;
+  for (std::int64_t b = 0; b < n_blocks; ++b) {
     const std::byte* t = tile + b * kInt8TileBlockBytes;
-    __m512i w[8];
-    for (int g = 0; g < 8; ++g) w[g] = _mm512_loadu_si512(t + 64 * g);
-    __m512i acc0[NA], acc1[NA];
-    for (int r = 0; r < NA; ++r) {
-      acc0[r] = _mm512_setzero_si512();
-      acc1[r] = _mm512_setzero_si512();
+    __m512i acc[kChains][NA];
+    for (int h = 0; h < kChains; ++h) {
+      for (int r = 0; r < NA; ++r) acc[h][r] = _mm512_setzero_si512();
     }
-    for (int g = 0; g < 8; g += 2) {
+    for (int g = 0; g < 8; ++g) {
+      const __m512i w = _mm512_loadu_si512(t + 64 * g);
       for (int r = 0; r < NA; ++r) {
-        const std::uint8_t* a = act_u8 + r * u8_stride + 32 * b + 4 * g;
-        std::int32_t a0, a1;
-        std::memcpy(&a0, a, 4);
-        std::memcpy(&a1, a + 4, 4);
-        acc0[r] = _mm512_dpbusd_epi32(acc0[r], _mm512_set1_epi32(a0), w[g]);
-        acc1[r] = _mm512_dpbusd_epi32(acc1[r], _mm512_set1_epi32(a1), w[g + 1]);
+        std::int32_t a;
+        std::memcpy(&a, act.q + r * act.q_stride + 32 * b + 4 * g, 4);
+        acc[g % kChains][r] = _mm512_dpbusd_epi32(acc[g % kChains][r], w, _mm512_set1_epi32(a));
       }
     }
-    const __m512i corr = _mm512_loadu_si512(t + 512);
-    const __m512 dw = _mm512_loadu_ps(reinterpret_cast<const float*>(t + 576));
-    const __m512 offset = _mm512_loadu_ps(reinterpret_cast<const float*>(t + 640));
+    const __m512 scale = _mm512_loadu_ps(reinterpret_cast<const float*>(t + 512));
+    const __m512 offset = _mm512_loadu_ps(reinterpret_cast<const float*>(t + 576));
     for (int r = 0; r < NA; ++r) {
-      const __m512i dot = _mm512_sub_epi32(_mm512_add_epi32(acc0[r], acc1[r]), corr);
-      const __m512 scale = _mm512_mul_ps(dw, _mm512_set1_ps(act_d[r * d_stride + b]));
-      facc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, facc[r]);
-      facc[r] = _mm512_fmadd_ps(offset, _mm512_set1_ps(act_sum[r * d_stride + b]), facc[r]);
+      __m512i dot = acc[0][r];
+      if constexpr (kChains == 2) dot = _mm512_add_epi32(dot, acc[1][r]);
+      const std::size_t i = r * act.d_stride + b;
+      facc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(scale, _mm512_set1_ps(act.d[i])), facc[r]);
+      facc[r] = _mm512_fmadd_ps(offset, _mm512_set1_ps(act.s[i]), facc[r]);
     }
   }
-  const auto mask = static_cast<__mmask16>((1u << n_cols) - 1);
   for (int r = 0; r < NA; ++r) _mm512_mask_storeu_ps(c + r * ldc, mask, facc[r]);
 }
 
 }  // namespace
 
-void repack_q8_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t k, void* tile) {
+void repack_q8_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile) {
+  if (n_rows < kInt8TileRows) return ref::repack_q8_0_tile(w, w_stride, n_rows, b0, b1, tile);
+  const auto* base = static_cast<const std::byte*>(w);
   auto* out = static_cast<std::byte*>(tile);
-  std::memset(out, 0, static_cast<std::size_t>(k / kQK) * kInt8TileBlockBytes);
-  for (int j = 0; j < n_rows; ++j) {
-    const auto* x = reinterpret_cast<const BlockQ8_0*>(static_cast<const std::byte*>(w) + j * w_stride);
-    for (std::int64_t b = 0; b < k / kQK; ++b) put_block(out, b, j, x[b].qs, _cvtsh_ss(x[b].d));
+  const __m512i rows = row_offsets(w_stride), bias = _mm512_set1_epi8(static_cast<char>(0x80));
+  for (std::int64_t b = b0; b < b1; ++b, out += kInt8TileBlockBytes) {
+    const std::byte* blk = base + b * static_cast<std::int64_t>(sizeof(BlockQ8_0));
+    __m512i u[8];
+    transpose_16x8(blk + 2, w_stride, u);
+    for (auto& g : u) g = _mm512_xor_si512(g, bias);  // q + 128
+    const __m512 d = low_f16(_mm512_i32gather_epi32(rows, blk, 1));
+    store_block(out, u, d, _mm512_mul_ps(d, _mm512_set1_ps(-128.0f)));
   }
 }
 
-void repack_q4_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t k, void* tile) {
+void repack_q4_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile) {
+  if (n_rows < kInt8TileRows) return ref::repack_q4_0_tile(w, w_stride, n_rows, b0, b1, tile);
+  const auto* base = static_cast<const std::byte*>(w);
   auto* out = static_cast<std::byte*>(tile);
-  std::memset(out, 0, static_cast<std::size_t>(k / kQK) * kInt8TileBlockBytes);
-  const __m128i low4 = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
-  for (int j = 0; j < n_rows; ++j) {
-    const auto* x = reinterpret_cast<const BlockQ4_0*>(static_cast<const std::byte*>(w) + j * w_stride);
-    for (std::int64_t b = 0; b < k / kQK; ++b) {
-      const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[b].qs));
-      alignas(16) std::int8_t v[32];
-      _mm_store_si128(reinterpret_cast<__m128i*>(v), _mm_sub_epi8(_mm_and_si128(q, low4), eight));
-      _mm_store_si128(reinterpret_cast<__m128i*>(v + 16),
-                      _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), low4), eight));
-      put_block(out, b, j, v, _cvtsh_ss(x[b].d));
+  const __m512i rows = row_offsets(w_stride), low4 = _mm512_set1_epi8(0x0F);
+  for (std::int64_t b = b0; b < b1; ++b, out += kInt8TileBlockBytes) {
+    const std::byte* blk = base + b * static_cast<std::int64_t>(sizeof(BlockQ4_0));
+    __m512i packed[4], u[8];
+    transpose_16x4(blk + 2, w_stride, packed);
+    // Byte i of block holds element i (low nibble) and i + 16 (high).
+    for (int g = 0; g < 4; ++g) {
+      u[g] = _mm512_and_si512(packed[g], low4);
+      u[g + 4] = _mm512_and_si512(_mm512_srli_epi16(packed[g], 4), low4);
     }
+    const __m512 d = low_f16(_mm512_i32gather_epi32(rows, blk, 1));
+    store_block(out, u, d, _mm512_mul_ps(d, _mm512_set1_ps(-8.0f)));
   }
 }
 
-void repack_q4_K_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t k, void* tile) {
+void repack_q4_K_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile) {
+  if (n_rows < kInt8TileRows) return ref::repack_q4_K_tile(w, w_stride, n_rows, b0, b1, tile);
+  const auto* base = static_cast<const std::byte*>(w);
   auto* out = static_cast<std::byte*>(tile);
-  std::memset(out, 0, static_cast<std::size_t>(k / kQK) * kInt8TileBlockBytes);
-  const __m256i low4 = _mm256_set1_epi8(0x0F);
-  for (int j = 0; j < n_rows; ++j) {
-    const auto* x = reinterpret_cast<const BlockQ4_K*>(static_cast<const std::byte*>(w) + j * w_stride);
-    for (std::int64_t b = 0; b < k / kQK_K; ++b) {
-      const float d = _cvtsh_ss(x[b].d), dmin = _cvtsh_ss(x[b].dmin);
-      for (int c = 0; c < 4; ++c) {
-        const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs + 32 * c));
-        alignas(32) std::int8_t v[64];
-        _mm256_store_si256(reinterpret_cast<__m256i*>(v), _mm256_and_si256(q, low4));
-        _mm256_store_si256(reinterpret_cast<__m256i*>(v + 32), _mm256_and_si256(_mm256_srli_epi16(q, 4), low4));
-        for (int h = 0; h < 2; ++h) {
-          std::uint8_t sc, m;
-          k_scale_min(2 * c + h, x[b].scales, &sc, &m);
-          put_block(out, 8 * b + 2 * c + h, j, v + 32 * h, d * sc, -dmin * m);
+  const __m512i rows = row_offsets(w_stride), low4 = _mm512_set1_epi8(0x0F);
+  const __m512i low6 = _mm512_set1_epi32(0x3f3f3f3f), nib = _mm512_set1_epi32(0x0f0f0f0f);
+  const __m512i top2 = _mm512_set1_epi32(0x03030303), byte = _mm512_set1_epi32(0xFF);
+  for (std::int64_t sb = b0 / 8; sb < b1 / 8; ++sb) {
+    const std::byte* blk = base + sb * static_cast<std::int64_t>(sizeof(BlockQ4_K));
+    // d, dmin and the 12 bytes of 6-bit (scale, min) of all 16 rows, unpacked
+    // as k_scale_min does, one row per dword: sc[0] holds scales 0..3,
+    // sc[1] scales 4..7, mn[0] / mn[1] the mins.
+    const __m512i ddmin = _mm512_i32gather_epi32(rows, blk, 1);
+    const __m512i w0 = _mm512_i32gather_epi32(rows, blk + 4, 1);
+    const __m512i w1 = _mm512_i32gather_epi32(rows, blk + 8, 1);
+    const __m512i w2 = _mm512_i32gather_epi32(rows, blk + 12, 1);
+    const __m512i sc[2] = {_mm512_and_si512(w0, low6),
+                           _mm512_or_si512(_mm512_and_si512(w2, nib),
+                                           _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(w0, 6), top2), 4))};
+    const __m512i mn[2] = {_mm512_and_si512(w1, low6),
+                           _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(w2, 4), nib),
+                                           _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(w1, 6), top2), 4))};
+    const __m512 d = low_f16(ddmin), dmin = low_f16(_mm512_srli_epi32(ddmin, 16));
+    for (int c = 0; c < 4; ++c) {
+      __m512i packed[8], u[8];
+      transpose_16x8(blk + 16 + 32 * c, w_stride, packed);
+      for (int h = 0; h < 2; ++h) {
+        const int sub = 2 * c + h;
+        for (int g = 0; g < 8; ++g) {
+          u[g] = _mm512_and_si512(h == 0 ? packed[g] : _mm512_srli_epi16(packed[g], 4), low4);
         }
+        const auto shift = static_cast<unsigned>(8 * (sub % 4));
+        const __m512 s = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(sc[sub / 4], shift), byte));
+        const __m512 m = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(mn[sub / 4], shift), byte));
+        const __m512 offset = _mm512_xor_ps(_mm512_mul_ps(dmin, m), _mm512_set1_ps(-0.0f));  // -(dmin m)
+        store_block(out + (8 * sb + sub - b0) * static_cast<std::int64_t>(kInt8TileBlockBytes), u, _mm512_mul_ps(d, s),
+                    offset);
       }
     }
   }
 }
 
-void gemm_int8_tile(std::int64_t k, const void* tile, const std::uint8_t* act_u8, std::size_t u8_stride,
-                    const float* act_d, const float* act_sum, std::size_t d_stride, int n_act, float* c,
-                    std::size_t ldc, int n_cols) {
+void gemm_int8_tile(std::int64_t n_blocks, const void* tile, const Int8Act& act, int n_act, float* c, std::size_t ldc,
+                    int n_cols, bool accumulate) {
   const auto* t = static_cast<const std::byte*>(tile);
   switch (n_act) {
     case 1:
-      return tile_rows<1>(k, t, act_u8, u8_stride, act_d, act_sum, d_stride, c, ldc, n_cols);
+      return tile_rows<1>(n_blocks, t, act, c, ldc, n_cols, accumulate);
     case 2:
-      return tile_rows<2>(k, t, act_u8, u8_stride, act_d, act_sum, d_stride, c, ldc, n_cols);
+      return tile_rows<2>(n_blocks, t, act, c, ldc, n_cols, accumulate);
     case 3:
-      return tile_rows<3>(k, t, act_u8, u8_stride, act_d, act_sum, d_stride, c, ldc, n_cols);
+      return tile_rows<3>(n_blocks, t, act, c, ldc, n_cols, accumulate);
+    case 4:
+      return tile_rows<4>(n_blocks, t, act, c, ldc, n_cols, accumulate);
+    case 5:
+      return tile_rows<5>(n_blocks, t, act, c, ldc, n_cols, accumulate);
+    case 6:
+      return tile_rows<6>(n_blocks, t, act, c, ldc, n_cols, accumulate);
+    case 7:
+      return tile_rows<7>(n_blocks, t, act, c, ldc, n_cols, accumulate);
     default:
-      return tile_rows<4>(k, t, act_u8, u8_stride, act_d, act_sum, d_stride, c, ldc, n_cols);
+      return tile_rows<8>(n_blocks, t, act, c, ldc, n_cols, accumulate);
   }
 }
 
