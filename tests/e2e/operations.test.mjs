@@ -27,10 +27,12 @@ async function startStream(server, { maxTokens = 3000, headers = {}, extra = {},
   return { response, controller };
 }
 
-// Reads a stream to its end: {texts, finish, done, errorEvents}.
-async function drainStream(response) {
+// Reads a stream (a Response, or sseData() already started) to its end:
+// {chunks (with text), finish, done, errorEvents}.
+async function drainStream(source) {
   const result = { chunks: 0, finish: null, done: false, errorEvents: [] };
-  for await (const data of sseData(response)) {
+  const events = source instanceof Response ? sseData(source) : source;
+  for await (const data of events) {
     if (data === '[DONE]') {
       result.done = true;
       continue;
@@ -167,11 +169,13 @@ describe('SIGTERM', { skip }, () => {
   it('drains: the in-flight stream completes, new connections are refused, exit 0', async () => {
     const server = await startServer({ model: slow(), args: ['--served-model-name', model] });
     try {
-      const { response } = await startStream(server, { maxTokens: 200 });
+      // ~1500 tokens: seconds of streaming on this model, so SIGTERM lands mid-stream.
+      const { response } = await startStream(server, { maxTokens: 1500 });
       assert.equal(response.status, 200);
-      const finished = drainStream(response);
-      await new Promise((r) => setTimeout(r, 200));
+      const events = sseData(response);
+      await events.next();
       server.child.kill('SIGTERM');
+      const finished = drainStream(events);
       // Draining: /ready is 503, or the listener is already closed.
       const ready = await waitFor(async () => {
         try {
@@ -185,7 +189,9 @@ describe('SIGTERM', { skip }, () => {
       assert.equal(result.finish, 'length');
       assert.equal(result.done, true);
       assert.deepEqual(result.errorEvents, []);
-      assert.equal(result.chunks > 100, true, `${result.chunks} content chunks`);
+      assert.ok(result.chunks > 500, `${result.chunks} content chunks after SIGTERM`);
+      const usage = await fetch(`${server.url}/metrics`).catch(() => null);
+      assert.equal(usage, null, 'no new connections while draining');
       const status = await Promise.race([server.exited, new Promise((r) => setTimeout(() => r('timeout'), 20_000))]);
       assert.deepEqual(status, { code: 0, signal: null });
     } finally {
@@ -199,8 +205,9 @@ describe('SIGTERM', { skip }, () => {
     });
     try {
       const { response } = await startStream(server, { maxTokens: 3500 });
-      const finished = drainStream(response);
-      await new Promise((r) => setTimeout(r, 200));
+      const events = sseData(response);
+      await events.next();
+      const finished = drainStream(events);
       const t0 = Date.now();
       server.child.kill('SIGTERM');
       const result = await finished;
@@ -219,7 +226,7 @@ describe('/health with a stalled engine loop', { skip }, () => {
   before(async () => {
     server = await startServer({
       model: STORIES,
-      args: ['--served-model-name', model, '--enable-test-hooks', '--health-stale-ms', '300'],
+      args: ['--served-model-name', model, '--enable-test-hooks', '--health-stale', '0.3'],
     });
   });
   after(async () => {
