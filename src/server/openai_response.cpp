@@ -114,8 +114,19 @@ std::vector<std::string> ResponseAccumulator::add(std::size_t prompt_index, cons
       // is not an abort (those end as "abort"): report it.
       if (!failure_) failure_ = output.error;
     }
-    for (Choice& c : p.choices) {
-      if (c.finish_reason == FinishReason::kNone) c.finish_reason = FinishReason::kAbort;
+    for (std::size_t i = 0; i < p.choices.size(); ++i) {
+      Choice& c = p.choices[i];
+      if (c.finish_reason != FinishReason::kNone) continue;
+      // A choice the engine ended without a word (abort before its first
+      // token) still gets its finish_reason, so a stream never leaves a
+      // choice open.
+      if (stream_ && !failure_) {
+        ChoiceDelta end;
+        end.index = static_cast<int>(i);
+        end.finish_reason = FinishReason::kAbort;
+        chunks.push_back(stream_chunk(prompt_index, end, c));
+      }
+      c.finish_reason = FinishReason::kAbort;
     }
     if (include_usage_ && finished()) {
       ojson chunk = chunk_base();

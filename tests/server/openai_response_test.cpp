@@ -256,6 +256,20 @@ TEST_F(OpenAiResponse, AbortsAndErrors) {
     EXPECT_EQ(body["choices"][1]["finish_reason"], "abort");  // never got an output
   }
   {
+    // Streaming: the choice that never got an output is closed too.
+    auto streamed = req;
+    streamed.stream = true;
+    ResponseAccumulator acc(streamed, model_.served, "c", 1);
+    RequestOutput o = output({delta(0, {1}, "a", FinishReason::kAbort)}, 21, 1, true);
+    o.error = Status(ErrorCode::kUnavailable, "deadline");
+    auto chunks = parse_all(acc.add(0, o));
+    ASSERT_EQ(chunks.size(), 2u);
+    EXPECT_EQ(chunks[0]["choices"][0]["finish_reason"], "abort");
+    EXPECT_EQ(chunks[1]["choices"][0]["index"], 1);
+    EXPECT_EQ(chunks[1]["choices"][0]["delta"], (json{{"role", "assistant"}, {"content", ""}}));
+    EXPECT_EQ(chunks[1]["choices"][0]["finish_reason"], "abort");
+  }
+  {
     ResponseAccumulator acc(req, model_.served, "c", 1);
     RequestOutput o = output({delta(0, {}, "", FinishReason::kError)}, 21, 0, true);
     o.error = Status(ErrorCode::kInternal, "forward failed");
