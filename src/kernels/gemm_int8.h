@@ -49,11 +49,23 @@ struct Int8Act {
 using RepackInt8TileFn = void (*)(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1,
                                   void* tile);
 
+// Weight bytes a tile kernel call asks the memory system for while it
+// computes (the chunk a later repack reads), so that DRAM streams during the
+// product instead of only during the repack: `bytes` from each of n_rows
+// rows at rows + j * stride.
+struct Int8Prefetch {
+  const std::byte* rows = nullptr;
+  std::size_t stride = 0;
+  int n_rows = 0;
+  std::size_t bytes = 0;
+};
+
 // c[r][j] (+)= the tile's n_blocks blocks times the activation rows r <
 // n_act <= kInt8TileMaxAct starting at `act`, for columns j < n_cols;
-// `accumulate` adds to c instead of overwriting (later chunks of K).
+// `accumulate` adds to c instead of overwriting (later chunks of K). Spreads
+// the prefetches of `prefetch` over its blocks.
 using GemmInt8TileFn = void (*)(std::int64_t n_blocks, const void* tile, const Int8Act& act, int n_act, float* c,
-                                std::size_t ldc, int n_cols, bool accumulate);
+                                std::size_t ldc, int n_cols, bool accumulate, const Int8Prefetch& prefetch);
 
 namespace ref {
 
@@ -61,7 +73,7 @@ void repack_q8_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int6
 void repack_q4_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile);
 void repack_q4_K_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile);
 void gemm_int8_tile(std::int64_t n_blocks, const void* tile, const Int8Act& act, int n_act, float* c, std::size_t ldc,
-                    int n_cols, bool accumulate);
+                    int n_cols, bool accumulate, const Int8Prefetch& prefetch);
 
 }  // namespace ref
 

@@ -76,7 +76,7 @@ void repack_q4_K_tile(const void* w, std::size_t w_stride, int n_rows, std::int6
 }
 
 void gemm_int8_tile(std::int64_t n_blocks, const void* tile, const Int8Act& act, int n_act, float* c, std::size_t ldc,
-                    int n_cols, bool accumulate) {
+                    int n_cols, bool accumulate, const Int8Prefetch& /*prefetch: a hint the reference ignores*/) {
   for (int r = 0; r < n_act; ++r) {
     for (int j = 0; j < n_cols; ++j) {
       float sum = accumulate ? c[r * ldc + j] : 0.0f;

@@ -26,6 +26,10 @@ std::int64_t tile_rows(std::size_t w_row_bytes) {
 // multiple of 8, so Q4_K super-blocks never straddle chunks.
 constexpr std::int64_t kInt8ChunkBlocks = 16;
 
+// How far ahead (in chunks) the tile kernel prefetches weights: DRAM
+// streams the next chunks while the current one is multiplied.
+constexpr std::int64_t kInt8PrefetchChunks = 1;
+
 // Bytes matmul_int8_tiles needs after the quantized activation rows.
 std::size_t int8_tile_scratch(std::int64_t M, std::int64_t K) {
   return static_cast<std::size_t>(M * K) + 2 * sizeof(float) * static_cast<std::size_t>(M * (K / 32)) + 128;
@@ -57,6 +61,8 @@ void matmul_int8_tiles(KernelContext& ctx, const std::byte* act, std::size_t act
   const RepackInt8TileFn repack = table.repack_int8_tile[static_cast<std::uint32_t>(w.type)];
   const GemmInt8TileFn gemm = table.gemm_int8_tile;
   const std::size_t ldc = c.row_stride() / sizeof(float);
+  const std::int64_t n_chunks = (nb + kInt8ChunkBlocks - 1) / kInt8ChunkBlocks;
+  const DTypeTraits& wt = *dtype_traits(w.type);
   ctx.parallel_for(N, kInt8TileRows, [&](std::int64_t n0, std::int64_t n1) {
     alignas(64) std::byte tile[kInt8ChunkBlocks * kInt8TileBlockBytes];
     for (std::int64_t t0 = n0; t0 < n1; t0 += kInt8TileRows) {
@@ -64,6 +70,17 @@ void matmul_int8_tiles(KernelContext& ctx, const std::byte* act, std::size_t act
       for (std::int64_t b0 = 0; b0 < nb; b0 += kInt8ChunkBlocks) {
         const std::int64_t b1 = std::min(nb, b0 + kInt8ChunkBlocks);
         repack(w.row(t0), w.row_stride(), cols, b0, b1, tile);
+        // The chunk kInt8PrefetchChunks ahead in this thread's range.
+        Int8Prefetch prefetch;
+        const std::int64_t ahead = b0 / kInt8ChunkBlocks + kInt8PrefetchChunks;
+        const std::int64_t pt = t0 + kInt8TileRows * (ahead / n_chunks), pb = ahead % n_chunks * kInt8ChunkBlocks;
+        if (pt < n1) {
+          const std::size_t first = row_bytes(wt, 32 * pb);
+          prefetch = {.rows = static_cast<const std::byte*>(w.row(pt)) + first,
+                      .stride = w.row_stride(),
+                      .n_rows = static_cast<int>(std::min<std::int64_t>(kInt8TileRows, n1 - pt)),
+                      .bytes = row_bytes(wt, 32 * std::min(nb, pb + kInt8ChunkBlocks)) - first};
+        }
         for (std::int64_t m = 0; m < M; m += kInt8TileMaxAct) {
           const int rows = static_cast<int>(std::min<std::int64_t>(kInt8TileMaxAct, M - m));
           const Int8Act a{.q = q + m * K + 32 * b0,
@@ -71,7 +88,7 @@ void matmul_int8_tiles(KernelContext& ctx, const std::byte* act, std::size_t act
                           .d = d + m * nb + b0,
                           .s = s + m * nb + b0,
                           .d_stride = static_cast<std::size_t>(nb)};
-          gemm(b1 - b0, tile, a, rows, c.row_f32(m) + t0, ldc, cols, b0 > 0);
+          gemm(b1 - b0, tile, a, rows, c.row_f32(m) + t0, ldc, cols, b0 > 0, m == 0 ? prefetch : Int8Prefetch{});
         }
       }
     }

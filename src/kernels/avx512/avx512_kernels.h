@@ -22,7 +22,7 @@ void repack_q8_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int6
 void repack_q4_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile);
 void repack_q4_K_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile);
 void gemm_int8_tile(std::int64_t n_blocks, const void* tile, const Int8Act& act, int n_act, float* c, std::size_t ldc,
-                    int n_cols, bool accumulate);
+                    int n_cols, bool accumulate, const Int8Prefetch& prefetch);
 
 void quantize_row_q8_0(const float* src, void* dst, std::int64_t n);
 void quantize_row_q8_K(const float* src, void* dst, std::int64_t n);

@@ -82,9 +82,20 @@ void store_block(std::byte* t, const __m512i u[8], __m512 scale, __m512 offset) 
   _mm512_storeu_ps(t + 576, offset);
 }
 
+// Prefetches the share of block b (of n_blocks) of the rows of `pf`: row
+// j goes with blocks j, j + n_blocks, ..., so every row is asked for once.
+void prefetch_share(const Int8Prefetch& pf, std::int64_t b, std::int64_t n_blocks) {
+  for (std::int64_t j = b; j < pf.n_rows; j += n_blocks) {
+    const std::byte* row = pf.rows + j * pf.stride;
+    for (std::size_t off = 0; off < pf.bytes; off += 64)
+      _mm_prefetch(reinterpret_cast<const char*>(row + off), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(row + pf.bytes - 1), _MM_HINT_T0);
+  }
+}
+
 template <int NA>
 void tile_rows(std::int64_t n_blocks, const std::byte* tile, const Int8Act& act, float* c, std::size_t ldc, int n_cols,
-               bool accumulate) {
+               bool accumulate, const Int8Prefetch& pf) {
   const auto mask = static_cast<__mmask16>((1u << n_cols) - 1);
   __m512 facc[NA];
   for (int r = 0; r < NA; ++r) {
@@ -95,6 +106,7 @@ void tile_rows(std::int64_t n_blocks, const std::byte* tile, const Int8Act& act,
   constexpr int kChains = NA <= 4 ? 2 : 1;
   for (std::int64_t b = 0; b < n_blocks; ++b) {
     const std::byte* t = tile + b * kInt8TileBlockBytes;
+    prefetch_share(pf, b, n_blocks);
     __m512i acc[kChains][NA];
     for (int h = 0; h < kChains; ++h) {
       for (int r = 0; r < NA; ++r) acc[h][r] = _mm512_setzero_si512();
@@ -199,25 +211,25 @@ void repack_q4_K_tile(const void* w, std::size_t w_stride, int n_rows, std::int6
 }
 
 void gemm_int8_tile(std::int64_t n_blocks, const void* tile, const Int8Act& act, int n_act, float* c, std::size_t ldc,
-                    int n_cols, bool accumulate) {
+                    int n_cols, bool accumulate, const Int8Prefetch& prefetch) {
   const auto* t = static_cast<const std::byte*>(tile);
   switch (n_act) {
     case 1:
-      return tile_rows<1>(n_blocks, t, act, c, ldc, n_cols, accumulate);
+      return tile_rows<1>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
     case 2:
-      return tile_rows<2>(n_blocks, t, act, c, ldc, n_cols, accumulate);
+      return tile_rows<2>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
     case 3:
-      return tile_rows<3>(n_blocks, t, act, c, ldc, n_cols, accumulate);
+      return tile_rows<3>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
     case 4:
-      return tile_rows<4>(n_blocks, t, act, c, ldc, n_cols, accumulate);
+      return tile_rows<4>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
     case 5:
-      return tile_rows<5>(n_blocks, t, act, c, ldc, n_cols, accumulate);
+      return tile_rows<5>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
     case 6:
-      return tile_rows<6>(n_blocks, t, act, c, ldc, n_cols, accumulate);
+      return tile_rows<6>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
     case 7:
-      return tile_rows<7>(n_blocks, t, act, c, ldc, n_cols, accumulate);
+      return tile_rows<7>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
     default:
-      return tile_rows<8>(n_blocks, t, act, c, ldc, n_cols, accumulate);
+      return tile_rows<8>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
   }
 }
 
