@@ -3,7 +3,7 @@
 // issue's figure is 60). Zero errors other than intended 429s, every stream
 // ends with [DONE], nothing left running afterwards, and the process RSS
 // (servir_process_resident_memory_bytes) stable: after a warm-up quarter it
-// grows by at most 16 MiB + 10%. Then `servir loadtest` against the same
+// grows by at most 16 MiB + 10% (more under ASan, see below). Then `servir loadtest` against the same
 // server must report every request ok.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -16,7 +16,11 @@ const skip = skipReason([STORIES]) ?? false;
 const model = 'stories';
 const SOAK_SECONDS = Number(process.env.E2E_SOAK_SECONDS || 20);
 const CLIENTS = Number(process.env.E2E_SOAK_CLIENTS || 200);
-const RSS_SLACK_BYTES = 16 << 20;
+// ASan holds freed memory in a quarantine (256 MiB by default) and keeps
+// per-thread caches before reusing it, so a sanitized server's RSS climbs by
+// design (~300 MiB measured over 20 s): there the bound allows 384 MiB more.
+const SANITIZED = process.env.E2E_SANITIZED === '1';
+const RSS_SLACK_BYTES = (16 + (SANITIZED ? 384 : 0)) << 20;
 const RSS_SLACK_FRACTION = 0.10;
 
 describe('soak', { skip, timeout: (SOAK_SECONDS + 120) * 1000 }, () => {
