@@ -11,8 +11,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "server/http_exchange.h"
 #include "util/status.h"
@@ -32,6 +34,10 @@ struct HttpServerOptions {
   // TLS 1.2/1.3 when both are set (PEM files).
   std::string tls_cert_path;
   std::string tls_key_path;
+  // Called (on an I/O thread) for each request the transport itself refuses,
+  // with the reason: "body_too_large", "invalid_request" (malformed or
+  // oversized head), "too_many_connections". For metrics; may be empty.
+  std::function<void(std::string_view reason)> on_refusal;
 };
 
 class HttpServer {

@@ -19,6 +19,7 @@
 #include <variant>
 
 #include "server/api_error.h"
+#include "server/server_metrics.h"  // reject_reason names
 
 namespace servir::server::detail {
 namespace {
@@ -72,7 +73,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void watch();
   void on_watch(error_code ec, std::size_t n);
   void peer_gone();
-  void fail_request(const Status& status, std::string_view code);
+  void fail_request(const Status& status, std::string_view code, std::string_view reason);
   void enqueue(std::string bytes);
   void do_write();
   void on_write(error_code ec);
@@ -238,7 +239,8 @@ void HttpSession::begin() {
   if (refuse_) {
     in_exchange_ = true;
     close_after_ = true;
-    fail_request(Status(ErrorCode::kUnavailable, "too many open connections; retry later"), {});
+    fail_request(Status(ErrorCode::kUnavailable, "too many open connections; retry later"), {},
+                 reject_reason::kTooManyConnections);
     return;
   }
   read_request();
@@ -270,20 +272,21 @@ void HttpSession::on_header(error_code ec) {
       close_after_ = true;
       fail_request(make_error(ErrorCode::kResourceExhausted, "the request body exceeds {} bytes (--max-body-bytes)",
                               shared_->options.max_body_bytes),
-                   api_code::kRequestTooLarge);
+                   api_code::kRequestTooLarge, reject_reason::kBodyTooLarge);
     } else if (ec == http::error::header_limit) {
       in_exchange_ = true;
       close_after_ = true;
       fail_request(make_error(ErrorCode::kInvalidArgument, "the request headers exceed {} bytes",
                               shared_->options.max_header_bytes),
-                   {});
+                   {}, reject_reason::kInvalidRequest);
     } else if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::operation_aborted ||
                ec == net::error::connection_reset || ec == ssl::error::stream_truncated) {
       close_socket();  // the client closed between requests, or the idle timeout fired
     } else {
       in_exchange_ = true;
       close_after_ = true;
-      fail_request(Status(ErrorCode::kInvalidArgument, fmt::format("malformed HTTP request: {}", ec.message())), {});
+      fail_request(Status(ErrorCode::kInvalidArgument, fmt::format("malformed HTTP request: {}", ec.message())), {},
+                   reject_reason::kInvalidRequest);
     }
     return;
   }
@@ -319,14 +322,15 @@ void HttpSession::on_body(error_code ec) {
       close_after_ = true;
       fail_request(make_error(ErrorCode::kResourceExhausted, "the request body exceeds {} bytes (--max-body-bytes)",
                               shared_->options.max_body_bytes),
-                   api_code::kRequestTooLarge);
+                   api_code::kRequestTooLarge, reject_reason::kBodyTooLarge);
     } else if (ec == net::error::eof || ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
                ec == net::error::connection_reset) {
       close_socket();
     } else {
       in_exchange_ = true;
       close_after_ = true;
-      fail_request(Status(ErrorCode::kInvalidArgument, fmt::format("malformed HTTP request: {}", ec.message())), {});
+      fail_request(Status(ErrorCode::kInvalidArgument, fmt::format("malformed HTTP request: {}", ec.message())), {},
+                   reject_reason::kInvalidRequest);
     }
     return;
   }
@@ -411,7 +415,8 @@ void HttpSession::peer_gone() {
   close_socket();
 }
 
-void HttpSession::fail_request(const Status& status, std::string_view code) {
+void HttpSession::fail_request(const Status& status, std::string_view code, std::string_view reason) {
+  if (shared_->options.on_refusal) shared_->options.on_refusal(reason);
   const ApiError error = api_error(status, {.code = code});
   HttpResponse response{.status = error.http_status, .body = error.body(), .close_connection = true};
   if (error.http_status == 503) response.headers.emplace_back("Retry-After", "1");

@@ -97,7 +97,9 @@ Status run_server(const ServerOptions& options, const std::string& metrics_model
   if (keys->enabled()) spdlog::info("auth: {} API key(s)", keys->size());
 
   ServerContext ctx(options, std::move(*keys), std::move(*access_log), metrics_model_name);
-  auto http = HttpServer::start(options.http, make_router(ctx));
+  HttpServerOptions http_options = options.http;
+  http_options.on_refusal = [&ctx](std::string_view reason) { ctx.metrics.count_rejection(reason); };
+  auto http = HttpServer::start(http_options, make_router(ctx));
   if (!http.ok()) return http.status();
   spdlog::info("http: port {} open, loading the model", (*http)->port());
 

@@ -94,7 +94,12 @@ TEST(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
 }
 
 TEST(HttpServerTest, RefusesABodyOverTheLimitWith413) {
-  EchoServer echo(HttpServerOptions{.max_body_bytes = 1024});
+  std::atomic<int> refusals{0};
+  HttpServerOptions options{.max_body_bytes = 1024};
+  options.on_refusal = [&refusals](std::string_view reason) {
+    if (reason == "body_too_large") ++refusals;
+  };
+  EchoServer echo(options);
   TestClient client(echo.port());
   auto ok = client.request("POST", "/echo", std::string(1024, 'x'));
   EXPECT_EQ(ok.status, 200);
@@ -105,6 +110,7 @@ TEST(HttpServerTest, RefusesABodyOverTheLimitWith413) {
   EXPECT_EQ(j["error"]["code"], "request_too_large");
   EXPECT_NE(j["error"]["message"].get<std::string>().find("1024"), std::string::npos);
   EXPECT_EQ(res.header("Connection"), "close");
+  EXPECT_EQ(refusals.load(), 1);
 }
 
 TEST(HttpServerTest, MalformedRequestsGet400) {
