@@ -67,6 +67,28 @@ struct Int8Prefetch {
 using GemmInt8TileFn = void (*)(std::int64_t n_blocks, const void* tile, const Int8Act& act, int n_act, float* c,
                                 std::size_t ldc, int n_cols, bool accumulate, const Int8Prefetch& prefetch);
 
+// Blocks [b0, b1) of n_rows <= 16 weight rows, row j at w + j * stride.
+struct Int8Weights {
+  const void* w;
+  std::size_t stride;
+  int n_rows;
+  std::int64_t b0, b1;
+};
+
+// Output rows c + r * ldc; `accumulate` adds instead of overwriting.
+struct Int8Out {
+  float* c;
+  std::size_t ldc;
+  bool accumulate;
+};
+
+// Repack `w` into `tile` and multiply it by the first n_act activation rows
+// in the same pass (equal to the repack, then the tile kernel, with n_cols
+// = w.n_rows): the transposes of one block overlap the product of the one
+// before. Later activation rows then take the tile kernel.
+using RepackGemmInt8TileFn = void (*)(const Int8Weights& w, void* tile, const Int8Act& act, int n_act,
+                                      const Int8Out& out, const Int8Prefetch& prefetch);
+
 namespace ref {
 
 void repack_q8_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile);
@@ -74,6 +96,13 @@ void repack_q4_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int6
 void repack_q4_K_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile);
 void gemm_int8_tile(std::int64_t n_blocks, const void* tile, const Int8Act& act, int n_act, float* c, std::size_t ldc,
                     int n_cols, bool accumulate, const Int8Prefetch& prefetch);
+// The fused twins: the type's repack, then gemm_int8_tile.
+void repack_gemm_q8_0_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
+                           const Int8Prefetch& prefetch);
+void repack_gemm_q4_0_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
+                           const Int8Prefetch& prefetch);
+void repack_gemm_q4_K_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
+                           const Int8Prefetch& prefetch);
 
 }  // namespace ref
 

@@ -97,6 +97,31 @@ void gemm_int8_tile(std::int64_t n_blocks, const void* tile, const Int8Act& act,
   }
 }
 
+namespace {
+
+void repack_then_multiply(RepackInt8TileFn repack, const Int8Weights& w, void* tile, const Int8Act& act, int n_act,
+                          const Int8Out& out) {
+  repack(w.w, w.stride, w.n_rows, w.b0, w.b1, tile);
+  gemm_int8_tile(w.b1 - w.b0, tile, act, n_act, out.c, out.ldc, w.n_rows, out.accumulate, {});
+}
+
+}  // namespace
+
+void repack_gemm_q8_0_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
+                           const Int8Prefetch& /*prefetch*/) {
+  repack_then_multiply(repack_q8_0_tile, w, tile, act, n_act, out);
+}
+
+void repack_gemm_q4_0_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
+                           const Int8Prefetch& /*prefetch*/) {
+  repack_then_multiply(repack_q4_0_tile, w, tile, act, n_act, out);
+}
+
+void repack_gemm_q4_K_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
+                           const Int8Prefetch& /*prefetch*/) {
+  repack_then_multiply(repack_q4_K_tile, w, tile, act, n_act, out);
+}
+
 }  // namespace ref
 
 void split_int8_act_q8_0(const void* row, std::int64_t k, std::int8_t* q, float* d, float* s) {

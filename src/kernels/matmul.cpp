@@ -58,7 +58,7 @@ void matmul_int8_tiles(KernelContext& ctx, const std::byte* act, std::size_t act
   } else {
     ctx.parallel_for(M, 1, split_rows);
   }
-  const RepackInt8TileFn repack = table.repack_int8_tile[static_cast<std::uint32_t>(w.type)];
+  const RepackGemmInt8TileFn repack_gemm = table.repack_gemm_int8_tile[static_cast<std::uint32_t>(w.type)];
   const GemmInt8TileFn gemm = table.gemm_int8_tile;
   const std::size_t ldc = c.row_stride() / sizeof(float);
   const std::int64_t n_chunks = (nb + kInt8ChunkBlocks - 1) / kInt8ChunkBlocks;
@@ -69,7 +69,6 @@ void matmul_int8_tiles(KernelContext& ctx, const std::byte* act, std::size_t act
       const int cols = static_cast<int>(std::min<std::int64_t>(kInt8TileRows, n1 - t0));
       for (std::int64_t b0 = 0; b0 < nb; b0 += kInt8ChunkBlocks) {
         const std::int64_t b1 = std::min(nb, b0 + kInt8ChunkBlocks);
-        repack(w.row(t0), w.row_stride(), cols, b0, b1, tile);
         // The chunk kInt8PrefetchChunks ahead in this thread's range.
         Int8Prefetch prefetch;
         const std::int64_t ahead = b0 / kInt8ChunkBlocks + kInt8PrefetchChunks;
@@ -88,7 +87,12 @@ void matmul_int8_tiles(KernelContext& ctx, const std::byte* act, std::size_t act
                           .d = d + m * nb + b0,
                           .s = s + m * nb + b0,
                           .d_stride = static_cast<std::size_t>(nb)};
-          gemm(b1 - b0, tile, a, rows, c.row_f32(m) + t0, ldc, cols, b0 > 0, m == 0 ? prefetch : Int8Prefetch{});
+          if (m == 0) {
+            repack_gemm({.w = w.row(t0), .stride = w.row_stride(), .n_rows = cols, .b0 = b0, .b1 = b1}, tile, a, rows,
+                        {.c = c.row_f32(m) + t0, .ldc = ldc, .accumulate = b0 > 0}, prefetch);
+          } else {
+            gemm(b1 - b0, tile, a, rows, c.row_f32(m) + t0, ldc, cols, b0 > 0, {});
+          }
         }
       }
     }
@@ -120,7 +124,7 @@ void matmul(KernelContext& ctx, const TensorView& a, const TensorView& w, const 
   if (wt->vec_dot_type != GgmlType::kF32) {
     act_stride = row_bytes(*at, K);
     const bool int8_tiles = M >= kInt8TileMinRows && table.gemm_int8_tile != nullptr &&
-                            table.repack_int8_tile[static_cast<std::uint32_t>(w.type)] != nullptr &&
+                            table.repack_gemm_int8_tile[static_cast<std::uint32_t>(w.type)] != nullptr &&
                             c.row_stride() % sizeof(float) == 0;
     const std::size_t q_bytes = act_stride * static_cast<std::size_t>(M);
     std::byte* q = ctx.scratch(q_bytes + (int8_tiles ? int8_tile_scratch(M, K) : 0));

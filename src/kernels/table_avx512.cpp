@@ -23,6 +23,9 @@ void fill_kernel_table_avx512(KernelTable& t) {
   t.repack_int8_tile[slot(GgmlType::kQ8_0)] = avx512::repack_q8_0_tile;
   t.repack_int8_tile[slot(GgmlType::kQ4_0)] = avx512::repack_q4_0_tile;
   t.repack_int8_tile[slot(GgmlType::kQ4_K)] = avx512::repack_q4_K_tile;
+  t.repack_gemm_int8_tile[slot(GgmlType::kQ8_0)] = avx512::repack_gemm_q8_0_tile;
+  t.repack_gemm_int8_tile[slot(GgmlType::kQ4_0)] = avx512::repack_gemm_q4_0_tile;
+  t.repack_gemm_int8_tile[slot(GgmlType::kQ4_K)] = avx512::repack_gemm_q4_K_tile;
   t.gemm_int8_tile = avx512::gemm_int8_tile;
   t.rms_norm = avx512::rms_norm;
   t.softmax = avx512::softmax;

@@ -105,6 +105,71 @@ TEST_P(GemmInt8, TileProductMatchesScalarTwin) {
   }
 }
 
+RepackGemmInt8TileFn ref_repack_gemm(GgmlType type) {
+  switch (type) {
+    case GgmlType::kQ8_0:
+      return ref::repack_gemm_q8_0_tile;
+    case GgmlType::kQ4_0:
+      return ref::repack_gemm_q4_0_tile;
+    case GgmlType::kQ4_K:
+      return ref::repack_gemm_q4_K_tile;
+    default:
+      return nullptr;
+  }
+}
+
+// The fused repack + product: the same tile, and the product within float
+// rounding, for full and partial tiles, chunks past the start of K, 1..8
+// rows and accumulation.
+TEST_P(GemmInt8, FusedRepackProductMatchesScalarTwin) {
+  const KernelTable& tab = table();
+  const std::int64_t k = 1024;
+  const std::size_t q_stride = k + 3;
+  std::vector<std::int8_t> q_buf(8 * q_stride + 1);
+  const auto values = random_values(q_buf.size(), 11, 40.0f);
+  for (std::size_t i = 0; i < q_buf.size(); ++i) {
+    q_buf[i] = static_cast<std::int8_t>(std::clamp(values[i], -127.f, 127.f));
+  }
+  const auto d = random_values(8 * (k / 32), 12, 0.01f);
+  const auto s = random_values(8 * (k / 32), 13, 0.5f);
+  for (GgmlType type : {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kQ4_K}) {
+    const RepackGemmInt8TileFn fused = tab.repack_gemm_int8_tile[static_cast<std::uint32_t>(type)];
+    if (fused == nullptr) continue;
+    const std::size_t stride = row_bytes(*dtype_traits(type), k);
+    const auto w = make_weights(type, 17, k);
+    for (int n_rows : {16, 9}) {
+      for (auto [b0, b1] : {std::pair<std::int64_t, std::int64_t>{0, 32}, {8, 24}, {16, 32}}) {
+        const Int8Weights weights{.w = w.data() + stride, .stride = stride, .n_rows = n_rows, .b0 = b0, .b1 = b1};
+        const Int8Act act{.q = q_buf.data() + 1 + 32 * b0,
+                          .q_stride = q_stride,
+                          .d = d.data() + b0,
+                          .s = s.data() + b0,
+                          .d_stride = std::size_t(k / 32)};
+        for (int n_act : {1, 3, 8}) {
+          for (bool accumulate : {false, true}) {
+            const std::size_t bytes = static_cast<std::size_t>(b1 - b0) * kInt8TileBlockBytes;
+            std::vector<std::byte> got_tile(bytes), want_tile(bytes);
+            const std::size_t ldc = 21;
+            auto got = random_values(8 * ldc, 14), want = got;
+            const Int8Prefetch pf{.rows = w.data(), .stride = stride, .n_rows = 16, .bytes = stride};
+            fused(weights, got_tile.data(), act, n_act, {.c = got.data(), .ldc = ldc, .accumulate = accumulate}, pf);
+            ref_repack_gemm(type)(weights, want_tile.data(), act, n_act,
+                                  {.c = want.data(), .ldc = ldc, .accumulate = accumulate}, {});
+            ASSERT_EQ(std::memcmp(got_tile.data(), want_tile.data(), bytes), 0) << ggml_type_name(type);
+            float mag = 1;
+            for (float v : want) mag = std::max(mag, std::fabs(v));
+            for (std::size_t i = 0; i < got.size(); ++i) {
+              ASSERT_NEAR(got[i], want[i], 1e-5 * mag)
+                  << ggml_type_name(type) << " rows=" << n_rows << " blocks [" << b0 << ", " << b1
+                  << ") n_act=" << n_act << " accumulate=" << accumulate << " at " << i;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 SERVIR_INSTANTIATE_ISA_TESTS(GemmInt8);
 
 }  // namespace

@@ -93,90 +93,141 @@ void prefetch_share(const Int8Prefetch& pf, std::int64_t b, std::int64_t n_block
   }
 }
 
+// Adds block b of the tile (at t) times NA activation rows into facc.
 template <int NA>
+inline void multiply_block(const std::byte* t, std::int64_t b, const Int8Act& act, __m512 facc[NA]) {
+  // Up to four rows leave too few independent vpdpbusd chains to hide the
+  // latency: split each row's sum over even and odd groups.
+  constexpr int kChains = NA <= 4 ? 2 : 1;
+  __m512i acc[kChains][NA];
+  for (int h = 0; h < kChains; ++h) {
+    for (int r = 0; r < NA; ++r) acc[h][r] = _mm512_setzero_si512();
+  }
+  for (int g = 0; g < 8; ++g) {
+    const __m512i w = _mm512_loadu_si512(t + 64 * g);
+    for (int r = 0; r < NA; ++r) {
+      std::int32_t a;
+      std::memcpy(&a, act.q + r * act.q_stride + 32 * b + 4 * g, 4);
+      acc[g % kChains][r] = _mm512_dpbusd_epi32(acc[g % kChains][r], w, _mm512_set1_epi32(a));
+    }
+  }
+  const __m512 scale = _mm512_loadu_ps(reinterpret_cast<const float*>(t + 512));
+  const __m512 offset = _mm512_loadu_ps(reinterpret_cast<const float*>(t + 576));
+  for (int r = 0; r < NA; ++r) {
+    __m512i dot = acc[0][r];
+    if constexpr (kChains == 2) dot = _mm512_add_epi32(dot, acc[1][r]);
+    const std::size_t i = r * act.d_stride + b;
+    facc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(scale, _mm512_set1_ps(act.d[i])), facc[r]);
+    facc[r] = _mm512_fmadd_ps(offset, _mm512_set1_ps(act.s[i]), facc[r]);
+  }
+}
+
+// The tile product over blocks [0, n_blocks). With a repacker, the tile is
+// filled on the way, one unit (Repack::kBlocks blocks) ahead of the
+// product: the repack's shuffles and the product's vpdpbusd go to different
+// ports, so the out-of-order core runs them side by side.
+struct NoRepack {
+  static constexpr int kBlocks = 1;
+  void operator()(std::int64_t /*b*/) const {}
+};
+
+template <int NA, typename Repack>
 void tile_rows(std::int64_t n_blocks, const std::byte* tile, const Int8Act& act, float* c, std::size_t ldc, int n_cols,
-               bool accumulate, const Int8Prefetch& pf) {
+               bool accumulate, const Int8Prefetch& pf, const Repack& repack) {
   const auto mask = static_cast<__mmask16>((1u << n_cols) - 1);
   __m512 facc[NA];
   for (int r = 0; r < NA; ++r) {
     facc[r] = accumulate ? _mm512_maskz_loadu_ps(mask, c + r * ldc) : _mm512_setzero_ps();
   }
-  // Up to four rows leave too few independent vpdpbusd chains to hide the
-  // latency: split each row's sum over even and odd groups.
-  constexpr int kChains = NA <= 4 ? 2 : 1;
-  for (std::int64_t b = 0; b < n_blocks; ++b) {
-    const std::byte* t = tile + b * kInt8TileBlockBytes;
-    prefetch_share(pf, b, n_blocks);
-    __m512i acc[kChains][NA];
-    for (int h = 0; h < kChains; ++h) {
-      for (int r = 0; r < NA; ++r) acc[h][r] = _mm512_setzero_si512();
-    }
-    for (int g = 0; g < 8; ++g) {
-      const __m512i w = _mm512_loadu_si512(t + 64 * g);
-      for (int r = 0; r < NA; ++r) {
-        std::int32_t a;
-        std::memcpy(&a, act.q + r * act.q_stride + 32 * b + 4 * g, 4);
-        acc[g % kChains][r] = _mm512_dpbusd_epi32(acc[g % kChains][r], w, _mm512_set1_epi32(a));
-      }
-    }
-    const __m512 scale = _mm512_loadu_ps(reinterpret_cast<const float*>(t + 512));
-    const __m512 offset = _mm512_loadu_ps(reinterpret_cast<const float*>(t + 576));
-    for (int r = 0; r < NA; ++r) {
-      __m512i dot = acc[0][r];
-      if constexpr (kChains == 2) dot = _mm512_add_epi32(dot, acc[1][r]);
-      const std::size_t i = r * act.d_stride + b;
-      facc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(scale, _mm512_set1_ps(act.d[i])), facc[r]);
-      facc[r] = _mm512_fmadd_ps(offset, _mm512_set1_ps(act.s[i]), facc[r]);
+  constexpr int kUnit = Repack::kBlocks;
+  repack(0);
+  for (std::int64_t u = 0; u < n_blocks; u += kUnit) {
+    if (u + kUnit < n_blocks) repack(u + kUnit);
+    for (std::int64_t b = u; b < u + kUnit; ++b) {
+      prefetch_share(pf, b, n_blocks);
+      multiply_block<NA>(tile + b * kInt8TileBlockBytes, b, act, facc);
     }
   }
   for (int r = 0; r < NA; ++r) _mm512_mask_storeu_ps(c + r * ldc, mask, facc[r]);
 }
 
-}  // namespace
-
-void repack_q8_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile) {
-  if (n_rows < kInt8TileRows) return ref::repack_q8_0_tile(w, w_stride, n_rows, b0, b1, tile);
-  const auto* base = static_cast<const std::byte*>(w);
-  auto* out = static_cast<std::byte*>(tile);
-  const __m512i rows = row_offsets(w_stride), bias = _mm512_set1_epi8(static_cast<char>(0x80));
-  for (std::int64_t b = b0; b < b1; ++b, out += kInt8TileBlockBytes) {
-    const std::byte* blk = base + b * static_cast<std::int64_t>(sizeof(BlockQ8_0));
-    __m512i u[8];
-    transpose_16x8(blk + 2, w_stride, u);
-    for (auto& g : u) g = _mm512_xor_si512(g, bias);  // q + 128
-    const __m512 d = low_f16(_mm512_i32gather_epi32(rows, blk, 1));
-    store_block(out, u, d, _mm512_mul_ps(d, _mm512_set1_ps(-128.0f)));
+template <typename Repack>
+void dispatch_rows(std::int64_t n_blocks, const std::byte* tile, const Int8Act& act, int n_act, float* c,
+                   std::size_t ldc, int n_cols, bool accumulate, const Int8Prefetch& pf, const Repack& repack) {
+  switch (n_act) {
+    case 1:
+      return tile_rows<1>(n_blocks, tile, act, c, ldc, n_cols, accumulate, pf, repack);
+    case 2:
+      return tile_rows<2>(n_blocks, tile, act, c, ldc, n_cols, accumulate, pf, repack);
+    case 3:
+      return tile_rows<3>(n_blocks, tile, act, c, ldc, n_cols, accumulate, pf, repack);
+    case 4:
+      return tile_rows<4>(n_blocks, tile, act, c, ldc, n_cols, accumulate, pf, repack);
+    case 5:
+      return tile_rows<5>(n_blocks, tile, act, c, ldc, n_cols, accumulate, pf, repack);
+    case 6:
+      return tile_rows<6>(n_blocks, tile, act, c, ldc, n_cols, accumulate, pf, repack);
+    case 7:
+      return tile_rows<7>(n_blocks, tile, act, c, ldc, n_cols, accumulate, pf, repack);
+    default:
+      return tile_rows<8>(n_blocks, tile, act, c, ldc, n_cols, accumulate, pf, repack);
   }
 }
 
-void repack_q4_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile) {
-  if (n_rows < kInt8TileRows) return ref::repack_q4_0_tile(w, w_stride, n_rows, b0, b1, tile);
-  const auto* base = static_cast<const std::byte*>(w);
-  auto* out = static_cast<std::byte*>(tile);
-  const __m512i rows = row_offsets(w_stride), low4 = _mm512_set1_epi8(0x0F);
-  for (std::int64_t b = b0; b < b1; ++b, out += kInt8TileBlockBytes) {
-    const std::byte* blk = base + b * static_cast<std::int64_t>(sizeof(BlockQ4_0));
+// Per-type repack of one unit (blocks b0 + i .. b0 + i + kBlocks of the
+// weights) into the tile, for full tiles of 16 rows.
+struct Q8_0Repack {
+  static constexpr int kBlocks = 1;
+  const std::byte* base;
+  std::size_t stride;
+  std::int64_t b0;
+  std::byte* tile;
+  __m512i rows = row_offsets(stride);
+  void operator()(std::int64_t i) const {
+    const std::byte* blk = base + (b0 + i) * static_cast<std::int64_t>(sizeof(BlockQ8_0));
+    __m512i u[8];
+    transpose_16x8(blk + 2, stride, u);
+    for (auto& g : u) g = _mm512_xor_si512(g, _mm512_set1_epi8(static_cast<char>(0x80)));  // q + 128
+    const __m512 d = low_f16(_mm512_i32gather_epi32(rows, blk, 1));
+    store_block(tile + i * kInt8TileBlockBytes, u, d, _mm512_mul_ps(d, _mm512_set1_ps(-128.0f)));
+  }
+};
+
+struct Q4_0Repack {
+  static constexpr int kBlocks = 1;
+  const std::byte* base;
+  std::size_t stride;
+  std::int64_t b0;
+  std::byte* tile;
+  __m512i rows = row_offsets(stride);
+  void operator()(std::int64_t i) const {
+    const std::byte* blk = base + (b0 + i) * static_cast<std::int64_t>(sizeof(BlockQ4_0));
+    const __m512i low4 = _mm512_set1_epi8(0x0F);
     __m512i packed[4], u[8];
-    transpose_16x4(blk + 2, w_stride, packed);
-    // Byte i of block holds element i (low nibble) and i + 16 (high).
+    transpose_16x4(blk + 2, stride, packed);
+    // Byte i of a block holds element i (low nibble) and i + 16 (high).
     for (int g = 0; g < 4; ++g) {
       u[g] = _mm512_and_si512(packed[g], low4);
       u[g + 4] = _mm512_and_si512(_mm512_srli_epi16(packed[g], 4), low4);
     }
     const __m512 d = low_f16(_mm512_i32gather_epi32(rows, blk, 1));
-    store_block(out, u, d, _mm512_mul_ps(d, _mm512_set1_ps(-8.0f)));
+    store_block(tile + i * kInt8TileBlockBytes, u, d, _mm512_mul_ps(d, _mm512_set1_ps(-8.0f)));
   }
-}
+};
 
-void repack_q4_K_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile) {
-  if (n_rows < kInt8TileRows) return ref::repack_q4_K_tile(w, w_stride, n_rows, b0, b1, tile);
-  const auto* base = static_cast<const std::byte*>(w);
-  auto* out = static_cast<std::byte*>(tile);
-  const __m512i rows = row_offsets(w_stride), low4 = _mm512_set1_epi8(0x0F);
-  const __m512i low6 = _mm512_set1_epi32(0x3f3f3f3f), nib = _mm512_set1_epi32(0x0f0f0f0f);
-  const __m512i top2 = _mm512_set1_epi32(0x03030303), byte = _mm512_set1_epi32(0xFF);
-  for (std::int64_t sb = b0 / 8; sb < b1 / 8; ++sb) {
-    const std::byte* blk = base + sb * static_cast<std::int64_t>(sizeof(BlockQ4_K));
+// One unit is a super-block (8 blocks of 32).
+struct Q4_KRepack {
+  static constexpr int kBlocks = 8;
+  const std::byte* base;
+  std::size_t stride;
+  std::int64_t b0;
+  std::byte* tile;
+  __m512i rows = row_offsets(stride);
+  void operator()(std::int64_t i) const {
+    const std::byte* blk = base + (b0 + i) / 8 * static_cast<std::int64_t>(sizeof(BlockQ4_K));
+    const __m512i low4 = _mm512_set1_epi8(0x0F), low6 = _mm512_set1_epi32(0x3f3f3f3f);
+    const __m512i nib = _mm512_set1_epi32(0x0f0f0f0f), top2 = _mm512_set1_epi32(0x03030303);
+    const __m512i byte = _mm512_set1_epi32(0xFF);
     // d, dmin and the 12 bytes of 6-bit (scale, min) of all 16 rows, unpacked
     // as k_scale_min does, one row per dword: sc[0] holds scales 0..3,
     // sc[1] scales 4..7, mn[0] / mn[1] the mins.
@@ -193,7 +244,7 @@ void repack_q4_K_tile(const void* w, std::size_t w_stride, int n_rows, std::int6
     const __m512 d = low_f16(ddmin), dmin = low_f16(_mm512_srli_epi32(ddmin, 16));
     for (int c = 0; c < 4; ++c) {
       __m512i packed[8], u[8];
-      transpose_16x8(blk + 16 + 32 * c, w_stride, packed);
+      transpose_16x8(blk + 16 + 32 * c, stride, packed);
       for (int h = 0; h < 2; ++h) {
         const int sub = 2 * c + h;
         for (int g = 0; g < 8; ++g) {
@@ -203,34 +254,67 @@ void repack_q4_K_tile(const void* w, std::size_t w_stride, int n_rows, std::int6
         const __m512 s = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(sc[sub / 4], shift), byte));
         const __m512 m = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(mn[sub / 4], shift), byte));
         const __m512 offset = _mm512_xor_ps(_mm512_mul_ps(dmin, m), _mm512_set1_ps(-0.0f));  // -(dmin m)
-        store_block(out + (8 * sb + sub - b0) * static_cast<std::int64_t>(kInt8TileBlockBytes), u, _mm512_mul_ps(d, s),
-                    offset);
+        store_block(tile + (i + sub) * kInt8TileBlockBytes, u, _mm512_mul_ps(d, s), offset);
       }
     }
   }
+};
+
+template <typename Repack>
+void repack_all(const void* w, std::size_t w_stride, std::int64_t b0, std::int64_t b1, void* tile) {
+  const Repack repack{static_cast<const std::byte*>(w), w_stride, b0, static_cast<std::byte*>(tile)};
+  for (std::int64_t i = 0; i < b1 - b0; i += Repack::kBlocks) repack(i);
+}
+
+template <typename Repack>
+void repack_and_multiply(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
+                         const Int8Prefetch& prefetch, RepackInt8TileFn scalar_repack) {
+  auto* t = static_cast<std::byte*>(tile);
+  const std::int64_t n_blocks = w.b1 - w.b0;
+  if (w.n_rows < kInt8TileRows) {
+    scalar_repack(w.w, w.stride, w.n_rows, w.b0, w.b1, tile);
+    return dispatch_rows(n_blocks, t, act, n_act, out.c, out.ldc, w.n_rows, out.accumulate, prefetch, NoRepack{});
+  }
+  const Repack repack{static_cast<const std::byte*>(w.w), w.stride, w.b0, t};
+  dispatch_rows(n_blocks, t, act, n_act, out.c, out.ldc, w.n_rows, out.accumulate, prefetch, repack);
+}
+
+}  // namespace
+
+void repack_q8_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile) {
+  if (n_rows < kInt8TileRows) return ref::repack_q8_0_tile(w, w_stride, n_rows, b0, b1, tile);
+  repack_all<Q8_0Repack>(w, w_stride, b0, b1, tile);
+}
+
+void repack_q4_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile) {
+  if (n_rows < kInt8TileRows) return ref::repack_q4_0_tile(w, w_stride, n_rows, b0, b1, tile);
+  repack_all<Q4_0Repack>(w, w_stride, b0, b1, tile);
+}
+
+void repack_q4_K_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile) {
+  if (n_rows < kInt8TileRows) return ref::repack_q4_K_tile(w, w_stride, n_rows, b0, b1, tile);
+  repack_all<Q4_KRepack>(w, w_stride, b0, b1, tile);
+}
+
+void repack_gemm_q8_0_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
+                           const Int8Prefetch& prefetch) {
+  repack_and_multiply<Q8_0Repack>(w, tile, act, n_act, out, prefetch, ref::repack_q8_0_tile);
+}
+
+void repack_gemm_q4_0_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
+                           const Int8Prefetch& prefetch) {
+  repack_and_multiply<Q4_0Repack>(w, tile, act, n_act, out, prefetch, ref::repack_q4_0_tile);
+}
+
+void repack_gemm_q4_K_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
+                           const Int8Prefetch& prefetch) {
+  repack_and_multiply<Q4_KRepack>(w, tile, act, n_act, out, prefetch, ref::repack_q4_K_tile);
 }
 
 void gemm_int8_tile(std::int64_t n_blocks, const void* tile, const Int8Act& act, int n_act, float* c, std::size_t ldc,
                     int n_cols, bool accumulate, const Int8Prefetch& prefetch) {
-  const auto* t = static_cast<const std::byte*>(tile);
-  switch (n_act) {
-    case 1:
-      return tile_rows<1>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
-    case 2:
-      return tile_rows<2>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
-    case 3:
-      return tile_rows<3>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
-    case 4:
-      return tile_rows<4>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
-    case 5:
-      return tile_rows<5>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
-    case 6:
-      return tile_rows<6>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
-    case 7:
-      return tile_rows<7>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
-    default:
-      return tile_rows<8>(n_blocks, t, act, c, ldc, n_cols, accumulate, prefetch);
-  }
+  dispatch_rows(n_blocks, static_cast<const std::byte*>(tile), act, n_act, c, ldc, n_cols, accumulate, prefetch,
+                NoRepack{});
 }
 
 }  // namespace servir::kernels::avx512
