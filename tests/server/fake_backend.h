@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +32,7 @@ class FakeBackend final : public GenerationBackend {
       return Status(ErrorCode::kResourceExhausted, "the queue is full");
     }
     submitted.push_back(request.id);
+    deadlines.push_back(request.deadline);
     Live live;
     live.request = std::move(request);
     live.sink = std::move(sink);
@@ -79,6 +81,11 @@ class FakeBackend final : public GenerationBackend {
   }
   void stall_for_testing(std::chrono::milliseconds duration) override {
     stall_until_.store((EngineClock::now() + duration).time_since_epoch().count());
+  }
+
+  std::vector<std::optional<EngineClock::time_point>> submitted_deadlines() const {
+    std::lock_guard lock(mu_);
+    return deadlines;
   }
 
   std::vector<std::string> aborted_ids() const {
@@ -145,6 +152,7 @@ class FakeBackend final : public GenerationBackend {
   std::deque<Live> live_;
   std::vector<std::string> submitted;
   std::vector<std::string> aborted;
+  std::vector<std::optional<EngineClock::time_point>> deadlines;
   int rejected_ = 0;
   bool closed_ = false;
   bool stopping_ = false;

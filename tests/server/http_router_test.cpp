@@ -196,6 +196,25 @@ TEST(HttpRouterTest, RateLimitIs429WithOpenAiHeaders) {
   EXPECT_EQ(nlohmann::json::parse(second.body)["error"]["code"], "rate_limit_exceeded");
 }
 
+TEST(HttpRouterTest, RequestTimeoutBecomesTheEngineDeadline) {
+  ServerOptions options;
+  options.request_timeout = 5s;
+  RouterServer server(options);
+  TestClient client(server.port());
+  const auto before = EngineClock::now();
+  ASSERT_EQ(client.request("POST", "/v1/completions", completion_body(1, false)).status, 200);
+  const auto deadlines = server.backend.submitted_deadlines();
+  ASSERT_EQ(deadlines.size(), 1u);
+  ASSERT_TRUE(deadlines[0].has_value());
+  EXPECT_GE(*deadlines[0], before + 5s);
+  EXPECT_LE(*deadlines[0], EngineClock::now() + 5s);
+
+  RouterServer unlimited;
+  TestClient other(unlimited.port());
+  ASSERT_EQ(other.request("POST", "/v1/completions", completion_body(1, false)).status, 200);
+  EXPECT_FALSE(unlimited.backend.submitted_deadlines().at(0).has_value());
+}
+
 TEST(HttpRouterTest, HealthFailsWhileTheEngineLoopIsStalled) {
   ServerOptions options;
   options.health_stale = 150ms;
