@@ -87,8 +87,8 @@ TEST(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
       "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
   auto a = client.read();
   auto b = client.read();
-  ASSERT_TRUE(a.ok) << "first response missing";
-  ASSERT_TRUE(b.ok) << "second response missing";
+  ASSERT_TRUE(a.ok) << "first response missing: " << a.error;
+  ASSERT_TRUE(b.ok) << "second response missing: " << b.error;
   EXPECT_EQ(nlohmann::json::parse(a.body)["path"], "/a");
   EXPECT_EQ(nlohmann::json::parse(b.body)["path"], "/b");
 }
