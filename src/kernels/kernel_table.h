@@ -32,11 +32,15 @@ struct KernelTable {
   ToF32Fn to_f32[kTypeSlots] = {};
 
   // Optional int8 GEMM tiles (kernels/gemm_int8.h) for M >= 2: weight type
-  // -> its tile repack and its fused repack + product, and the tile kernel. Null where the level has none
+  // -> its tile repack, its fused repack + product, and the tile kernel for
+  // its levels. Null where the level has none
   // (matmul then uses the multi-row vec_dot).
   RepackInt8TileFn repack_int8_tile[kTypeSlots] = {};
   RepackGemmInt8TileFn repack_gemm_int8_tile[kTypeSlots] = {};
-  GemmInt8TileFn gemm_int8_tile = nullptr;
+  GemmInt8TileFn gemm_int8_tile[kTypeSlots] = {};
+  // Fewest activation rows that take the tiles: below, the multi-row
+  // vec_dot (no repack) is quicker at this level.
+  int int8_tile_min_rows = 2;
 
   void (*rms_norm)(const float* x, const float* weight, float* y, std::int64_t n, float eps) = nullptr;
   void (*softmax)(float* x, std::int64_t n) = nullptr;

@@ -10,10 +10,6 @@
 namespace servir::kernels {
 namespace {
 
-// Fewest activation rows that take the int8 tiles where a level has them:
-// below, the multi-row vec_dot (no repack) is quicker.
-constexpr std::int64_t kInt8TileMinRows = 2;
-
 // Weight rows per tile: enough bytes to amortize a pass of the activation
 // rows, small enough that the tile stays in L2 for that pass.
 std::int64_t tile_rows(std::size_t w_row_bytes) {
@@ -59,7 +55,7 @@ void matmul_int8_tiles(KernelContext& ctx, const std::byte* act, std::size_t act
     ctx.parallel_for(M, 1, split_rows);
   }
   const RepackGemmInt8TileFn repack_gemm = table.repack_gemm_int8_tile[static_cast<std::uint32_t>(w.type)];
-  const GemmInt8TileFn gemm = table.gemm_int8_tile;
+  const GemmInt8TileFn gemm = table.gemm_int8_tile[static_cast<std::uint32_t>(w.type)];
   const std::size_t ldc = c.row_stride() / sizeof(float);
   const std::int64_t n_chunks = (nb + kInt8ChunkBlocks - 1) / kInt8ChunkBlocks;
   const DTypeTraits& wt = *dtype_traits(w.type);
@@ -123,7 +119,8 @@ void matmul(KernelContext& ctx, const TensorView& a, const TensorView& w, const 
   std::size_t act_stride = a.row_stride();
   if (wt->vec_dot_type != GgmlType::kF32) {
     act_stride = row_bytes(*at, K);
-    const bool int8_tiles = M >= kInt8TileMinRows && table.gemm_int8_tile != nullptr &&
+    const bool int8_tiles = M >= table.int8_tile_min_rows &&
+                            table.gemm_int8_tile[static_cast<std::uint32_t>(w.type)] != nullptr &&
                             table.repack_gemm_int8_tile[static_cast<std::uint32_t>(w.type)] != nullptr &&
                             c.row_stride() % sizeof(float) == 0;
     const std::size_t q_bytes = act_stride * static_cast<std::size_t>(M);

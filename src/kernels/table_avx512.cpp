@@ -26,7 +26,10 @@ void fill_kernel_table_avx512(KernelTable& t) {
   t.repack_gemm_int8_tile[slot(GgmlType::kQ8_0)] = avx512::repack_gemm_q8_0_tile;
   t.repack_gemm_int8_tile[slot(GgmlType::kQ4_0)] = avx512::repack_gemm_q4_0_tile;
   t.repack_gemm_int8_tile[slot(GgmlType::kQ4_K)] = avx512::repack_gemm_q4_K_tile;
-  t.gemm_int8_tile = avx512::gemm_int8_tile;
+  t.gemm_int8_tile[slot(GgmlType::kQ8_0)] = avx512::gemm_int8_tile;
+  t.gemm_int8_tile[slot(GgmlType::kQ4_0)] = avx512::gemm_int8_tile;
+  t.gemm_int8_tile[slot(GgmlType::kQ4_K)] = avx512::gemm_int8_tile;
+  t.int8_tile_min_rows = 2;
   t.rms_norm = avx512::rms_norm;
   t.softmax = avx512::softmax;
   t.silu = avx512::silu;

@@ -65,14 +65,36 @@ TEST_P(GemmInt8, RepackMatchesScalarTwin) {
   }
 }
 
+// s[r][b] = d[r][b] * the sum of block b of row r, as Int8Act requires.
+std::vector<float> scaled_sums(const std::int8_t* q, std::size_t q_stride, const std::vector<float>& d,
+                               std::int64_t nb) {
+  std::vector<float> s(d.size());
+  for (std::size_t r = 0; r < d.size() / static_cast<std::size_t>(nb); ++r) {
+    for (std::int64_t b = 0; b < nb; ++b) {
+      int sum = 0;
+      for (int i = 0; i < 32; ++i) sum += q[r * q_stride + 32 * b + i];
+      s[r * nb + b] = d[r * nb + b] * static_cast<float>(sum);
+    }
+  }
+  return s;
+}
+
+void check_tile_product(const KernelTable& tab, GgmlType type);
+
 TEST_P(GemmInt8, TileProductMatchesScalarTwin) {
   const KernelTable& tab = table();
-  if (tab.gemm_int8_tile == nullptr) GTEST_SKIP() << "no int8 tiles at this level";
+  for (GgmlType type : {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kQ4_K}) {
+    if (tab.gemm_int8_tile[static_cast<std::uint32_t>(type)] != nullptr) check_tile_product(tab, type);
+  }
+}
+
+void check_tile_product(const KernelTable& tab, GgmlType type) {
+  const GemmInt8TileFn gemm = tab.gemm_int8_tile[static_cast<std::uint32_t>(type)];
   const std::int64_t k = 512, nb = k / 32;
-  const auto w = make_weights(GgmlType::kQ4_K, 16, k);
-  const std::size_t stride = row_bytes(*dtype_traits(GgmlType::kQ4_K), k);
+  const auto w = make_weights(type, 16, k);
+  const std::size_t stride = row_bytes(*dtype_traits(type), k);
   std::vector<std::byte> tile(static_cast<std::size_t>(nb) * kInt8TileBlockBytes);
-  ref::repack_q4_K_tile(w.data(), stride, 16, 0, nb, tile.data());
+  ref_repack(type)(w.data(), stride, 16, 0, nb, tile.data());
 
   // Activations: 8 rows of k signed values starting one byte past alignment.
   const std::size_t q_stride = k + 5;
@@ -81,7 +103,7 @@ TEST_P(GemmInt8, TileProductMatchesScalarTwin) {
   for (std::size_t i = 0; i < q_buf.size(); ++i)
     q_buf[i] = static_cast<std::int8_t>(std::clamp(values[i], -127.f, 127.f));
   const auto d = random_values(static_cast<std::size_t>(8 * nb), 8, 0.01f);
-  const auto s = random_values(static_cast<std::size_t>(8 * nb), 9, 0.5f);
+  const auto s = scaled_sums(q_buf.data() + 1, q_stride, d, nb);
   const Int8Act act{
       .q = q_buf.data() + 1, .q_stride = q_stride, .d = d.data(), .s = s.data(), .d_stride = std::size_t(nb)};
 
@@ -92,13 +114,13 @@ TEST_P(GemmInt8, TileProductMatchesScalarTwin) {
         auto got = random_values(8 * ldc, 10), want = got;
         // The prefetch hint points at the weights: it must not change results.
         const Int8Prefetch pf{.rows = w.data(), .stride = stride, .n_rows = 16, .bytes = stride};
-        tab.gemm_int8_tile(nb, tile.data(), act, n_act, got.data(), ldc, n_cols, accumulate, pf);
+        gemm(nb, tile.data(), act, n_act, got.data(), ldc, n_cols, accumulate, pf);
         ref::gemm_int8_tile(nb, tile.data(), act, n_act, want.data(), ldc, n_cols, accumulate, {});
         float mag = 1;
         for (float v : want) mag = std::max(mag, std::fabs(v));
         for (std::size_t i = 0; i < got.size(); ++i) {
-          ASSERT_NEAR(got[i], want[i], 1e-5 * mag)
-              << "n_act=" << n_act << " n_cols=" << n_cols << " accumulate=" << accumulate << " at " << i;
+          ASSERT_NEAR(got[i], want[i], 1e-5 * mag) << ggml_type_name(type) << " n_act=" << n_act << " n_cols=" << n_cols
+                                                   << " accumulate=" << accumulate << " at " << i;
         }
       }
     }
@@ -131,7 +153,7 @@ TEST_P(GemmInt8, FusedRepackProductMatchesScalarTwin) {
     q_buf[i] = static_cast<std::int8_t>(std::clamp(values[i], -127.f, 127.f));
   }
   const auto d = random_values(8 * (k / 32), 12, 0.01f);
-  const auto s = random_values(8 * (k / 32), 13, 0.5f);
+  const auto s = scaled_sums(q_buf.data() + 1, q_stride, d, k / 32);
   for (GgmlType type : {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kQ4_K}) {
     const RepackGemmInt8TileFn fused = tab.repack_gemm_int8_tile[static_cast<std::uint32_t>(type)];
     if (fused == nullptr) continue;

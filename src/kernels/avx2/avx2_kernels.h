@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/gemm_int8.h"
+
 namespace servir::kernels::avx2 {
 
 void vec_dot_q8_0(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
@@ -14,6 +16,22 @@ void vec_dot_q4_K(std::int64_t k, const void* w, const void* act, std::size_t ac
 void vec_dot_q6_K(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
 void vec_dot_f32(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
 void vec_dot_f16(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
+
+// Int8 GEMM tiles (layout and contract in kernels/gemm_int8.h). The tile
+// kernel for Q8_0 levels (up to 255) and the one for 4-bit levels (<= 15).
+void repack_q8_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile);
+void repack_q4_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile);
+void repack_q4_K_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile);
+void repack_gemm_q8_0_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
+                           const Int8Prefetch& prefetch);
+void repack_gemm_q4_0_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
+                           const Int8Prefetch& prefetch);
+void repack_gemm_q4_K_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
+                           const Int8Prefetch& prefetch);
+void gemm_int8_tile_q8(std::int64_t n_blocks, const void* tile, const Int8Act& act, int n_act, float* c,
+                       std::size_t ldc, int n_cols, bool accumulate, const Int8Prefetch& prefetch);
+void gemm_int8_tile_q4(std::int64_t n_blocks, const void* tile, const Int8Act& act, int n_act, float* c,
+                       std::size_t ldc, int n_cols, bool accumulate, const Int8Prefetch& prefetch);
 
 void quantize_row_q8_0(const float* src, void* dst, std::int64_t n);
 void quantize_row_q8_K(const float* src, void* dst, std::int64_t n);
