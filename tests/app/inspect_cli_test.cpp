@@ -150,10 +150,13 @@ TEST(TestmodelCli, RejectsBadArguments) {
   EXPECT_THAT(r.output, HasSubstr("--type q9_9 is not a type"));
 }
 
-TEST(ServeCli, SaysTheServerIsNotBuiltYet) {
+TEST(ServeCli, RefusesAMissingOrAbsentModelClearly) {
   auto r = run_command(servir_cmd("serve 2>&1"));
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.output, HasSubstr("not built yet"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("--model is required"));
+  r = run_command(servir_cmd("serve --model /nonexistent/model.gguf --port 0 2>&1"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("/nonexistent/model.gguf"));
 }
 
 }  // namespace
