@@ -10,25 +10,9 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-const char* finish_reason_text(FinishReason reason) {
-  switch (reason) {
-    case FinishReason::kStop:
-      return "stop";
-    case FinishReason::kLength:
-      return "length";
-    case FinishReason::kAbort:
-      return "abort";
-    case FinishReason::kError:
-      return "error";
-    case FinishReason::kNone:
-      break;
-  }
-  return nullptr;
-}
-
+// null while running; else the engine's name ("stop", "length", "abort", "error").
 ojson finish_reason_json(FinishReason reason) {
-  const char* text = finish_reason_text(reason);
-  return text == nullptr ? ojson(nullptr) : ojson(text);
+  return reason == FinishReason::kNone ? ojson(nullptr) : ojson(finish_reason_name(reason));
 }
 
 std::string dump(const ojson& json) { return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
