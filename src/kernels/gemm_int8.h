@@ -6,7 +6,8 @@
 // load), then runs every activation row over it, up to 8 at a time. In the
 // tile one 64-byte group holds 4 consecutive values of each of the 16 rows,
 // so one broadcast activation dword times one group adds into 16 output
-// columns (vpdpbusd), with no horizontal reductions.
+// columns (vpdpbusd on AVX-512 VNNI, vpmaddubsw on AVX2), with no
+// horizontal reductions.
 //
 // Weights enter the dot product as unsigned levels u with w = scale*u + offset
 // per 32-value block (Q8_0: u = q + 128, offset = -128 scale; Q4_0: u =

@@ -6,11 +6,11 @@
 // N weight rows are split into one contiguous range per thread; each thread
 // walks its range in tiles of a few weight rows that stay in L1/L2 while all
 // M activation rows pass over them, so every weight byte comes from memory
-// once per call (GEMV reads each row exactly once). With M >= 2 and a level
-// that has int8 tiles for the weight type (AVX-512 VNNI: Q8_0, Q4_0, Q4_K),
-// the tiles are 16 rows transposed per chunk of K (gemm_int8.h), 8
-// activation rows at a time; otherwise the multi-row vec_dot takes
-// kMaxDotRows activation rows at a time.
+// once per call (GEMV reads each row exactly once). Where the level has int8
+// tiles for the weight type (Q8_0, Q4_0, Q4_K on AVX-512 VNNI and AVX2) and M
+// reaches its int8_tile_min_rows, the tiles are 16 rows transposed per chunk
+// of K (gemm_int8.h), 8 activation rows at a time; otherwise the multi-row
+// vec_dot takes kMaxDotRows activation rows at a time.
 #pragma once
 
 #include "kernels/context.h"
