@@ -20,6 +20,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/splitmix.h"
+
 namespace servir::app {
 
 inline constexpr std::string_view kPromptWords[] = {
@@ -37,12 +39,7 @@ inline constexpr std::string_view kPromptWords[] = {
 };
 
 // One step of splitmix64: a well-mixed 64-bit value from a counter.
-inline std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+inline std::uint64_t splitmix64(std::uint64_t& state) { return splitmix64_next(state); }
 
 struct PromptSpec {
   int words = 128;              // total words per prompt (~ tokens)

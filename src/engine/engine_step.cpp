@@ -7,6 +7,7 @@
 
 #include "engine/engine_impl.h"
 #include "engine/prefix_hash.h"
+#include "util/splitmix.h"
 
 namespace servir {
 namespace {
@@ -19,10 +20,7 @@ double seconds_between(EngineClock::time_point a, EngineClock::time_point b) {
 }
 
 std::uint64_t mix_seed(std::uint64_t seed, std::uint64_t index) {
-  std::uint64_t z = seed + 0x9e3779b97f4a7c15ull * (index + 1);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
+  return splitmix64_mix(seed + kSplitmixGamma * (index + 1));
 }
 
 }  // namespace

@@ -1,14 +1,10 @@
 #include "engine/prefix_hash.h"
+#include "util/splitmix.h"
 
 namespace servir {
 namespace {
 
-// splitmix64's finalizer: a bijective mixer with full avalanche.
-std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+std::uint64_t mix(std::uint64_t z) { return splitmix64_mix(z); }
 
 }  // namespace
 

@@ -1,4 +1,5 @@
 #include "engine/sampler.h"
+#include "util/splitmix.h"
 
 #include <algorithm>
 
@@ -30,10 +31,7 @@ Sampler::Sampler(const SamplingParams& params, std::span<const std::int32_t> pro
 
 // splitmix64 -> a double in [0, 1): the same stream on every platform.
 double Sampler::next_uniform() {
-  std::uint64_t z = (rng_state_ += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
+  const std::uint64_t z = splitmix64_next(rng_state_);
   return static_cast<double>(z >> 11) * 0x1.0p-53;
 }
 

@@ -1,4 +1,5 @@
 #include "formats/synthetic_model.h"
+#include "util/splitmix.h"
 
 #include <cmath>
 #include <cstring>
@@ -305,12 +306,7 @@ NormalGenerator::NormalGenerator(std::uint64_t seed, std::string_view stream_nam
 
 // splitmix64: tiny, fast, and identical on every platform (unlike
 // std::normal_distribution, whose output is implementation-defined).
-std::uint64_t NormalGenerator::next_u64() {
-  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+std::uint64_t NormalGenerator::next_u64() { return splitmix64_next(state_); }
 
 float NormalGenerator::next(float stddev) {
   if (has_spare_) {

@@ -1,0 +1,23 @@
+// splitmix64: the small, well-mixed 64-bit generator used wherever servir
+// needs a random stream that is identical on every platform (seeded
+// sampling, synthetic weights, test prompts) or a bijective bit mixer
+// (prefix-cache hashes, per-choice seeds).
+#pragma once
+
+#include <cstdint>
+
+namespace servir {
+
+inline constexpr std::uint64_t kSplitmixGamma = 0x9e3779b97f4a7c15ull;
+
+// The finalizer: bijective, full avalanche.
+inline std::uint64_t splitmix64_mix(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+// One step of the generator: advances `state` and returns the next value.
+inline std::uint64_t splitmix64_next(std::uint64_t& state) { return splitmix64_mix(state += kSplitmixGamma); }
+
+}  // namespace servir
