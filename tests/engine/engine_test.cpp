@@ -168,8 +168,22 @@ TEST(Engine, NChoicesForkFromOnePromptAndFinishOnce) {
 TEST(Engine, AbortEndsARunningRequestAndFreesItsBlocks) {
   EngineFixture f;
   auto engine = f.engine();
+  Engine* raw = engine.get();
   Collector c;
-  ASSERT_TRUE(engine->submit(greedy_request("long", random_prompt(3, 20), 400), c.sink()).ok());
+  OutputSink inner = c.sink();
+  bool stalled = false;
+  // The first output stalls the loop so the abort surely lands mid-request
+  // (a tiny model finishes 400 tokens in milliseconds).
+  ASSERT_TRUE(engine
+                  ->submit(greedy_request("long", random_prompt(3, 20), 400),
+                           [&, raw](RequestOutput&& out) {
+                             if (!stalled) {
+                               stalled = true;
+                               raw->stall_for_testing(std::chrono::milliseconds(200));
+                             }
+                             inner(std::move(out));
+                           })
+                  .ok());
   ASSERT_TRUE(c.wait_first_output());
   engine->abort("long");
   const Collected out = c.wait();
@@ -182,14 +196,46 @@ TEST(Engine, AbortEndsARunningRequestAndFreesItsBlocks) {
   EXPECT_EQ(c.outputs_after_finish(), 0);
 }
 
+// Deadlines are made to pass deterministically by stalling the engine loop
+// (a tiny model would otherwise finish 400 tokens before any wall-clock
+// deadline a test can afford).
 TEST(Engine, DeadlinesAbortQueuedAndRunningRequests) {
   EngineFixture f;
   auto engine = f.engine();
-  auto r = greedy_request("late", random_prompt(4, 8), 400);
-  r.deadline = EngineClock::now() + std::chrono::milliseconds(30);
-  const Collected out = run_alone(*engine, r);
-  EXPECT_EQ(out.finish.at(0), FinishReason::kAbort);
-  EXPECT_THAT(out.last.error.message(), HasSubstr("timed out"));
+  Engine* raw = engine.get();
+
+  // Queued: the loop is stalled past the deadline before it ever runs it.
+  engine->stall_for_testing(std::chrono::milliseconds(150));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto queued = greedy_request("late-queued", random_prompt(4, 8), 400);
+  queued.deadline = EngineClock::now() + std::chrono::milliseconds(30);
+  const Collected q = run_alone(*engine, queued);
+  EXPECT_EQ(q.finish.at(0), FinishReason::kAbort);
+  EXPECT_TRUE(q.tokens.empty() || q.tokens.at(0).empty());
+  EXPECT_THAT(q.last.error.message(), HasSubstr("timed out"));
+
+  // Running: its first output stalls the loop (the sink runs on the engine
+  // thread) until the deadline has passed.
+  auto running = greedy_request("late-running", random_prompt(5, 8), 400);
+  running.deadline = EngineClock::now() + std::chrono::milliseconds(100);
+  Collector c;
+  OutputSink inner = c.sink();
+  bool stalled = false;
+  ASSERT_TRUE(engine
+                  ->submit(running,
+                           [&, raw](RequestOutput&& out) {
+                             if (!stalled) {
+                               stalled = true;
+                               raw->stall_for_testing(std::chrono::milliseconds(200));
+                             }
+                             inner(std::move(out));
+                           })
+                  .ok());
+  const Collected r = c.wait();
+  EXPECT_EQ(r.finish.at(0), FinishReason::kAbort);
+  EXPECT_GT(r.tokens.at(0).size(), 0u);
+  EXPECT_LT(r.tokens.at(0).size(), 400u);
+  EXPECT_THAT(r.last.error.message(), HasSubstr("timed out"));
   expect_idle_and_whole(*engine);
 }
 
