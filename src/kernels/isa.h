@@ -4,9 +4,13 @@
 //   scalar  portable C++, the reference every fast path is tested against
 //   avx2    AVX2 + FMA + F16C (the x86-64 baseline of a release build)
 //   avx512  AVX-512 F/BW/VL/DQ + VNNI (Ice Lake, Sapphire Rapids, Zen 4)
+//   amx     avx512 + AVX512-BF16 + AMX-TILE/AMX-BF16 (Sapphire Rapids and
+//           later): bf16 tile GEMMs for prefill and batched decode
 //
 // Detection runs once (cpuid + xgetbv, so an OS that does not save the
-// AVX-512 state disables it) and is immutable afterwards.
+// AVX-512 state disables it; for AMX it also asks Linux for the tile-data
+// state, which a process must request before its first tile instruction)
+// and is immutable afterwards.
 #pragma once
 
 #include <optional>
@@ -18,7 +22,10 @@
 
 namespace servir::kernels {
 
-enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2, kAmx = 3 };
+
+// Every level, lowest first.
+inline constexpr Isa kAllIsas[] = {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAmx};
 
 std::string_view isa_name(Isa isa);
 std::optional<Isa> isa_from_name(std::string_view name);
@@ -34,8 +41,11 @@ struct CpuFeatures {
   bool avx512vnni = false;
   bool avx512bf16 = false;
   bool avx_vnni = false;
+  bool amx_tile = false;
+  bool amx_bf16 = false;
   bool os_avx = false;     // XCR0 saves the ymm state
   bool os_avx512 = false;  // XCR0 saves the opmask and zmm state
+  bool os_amx = false;     // XCR0 has the tile state and Linux granted this process tile data
 
   std::string to_string() const;  // "avx2 fma f16c avx512f ..." for logs
 };

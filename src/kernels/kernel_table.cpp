@@ -14,6 +14,7 @@ KernelTable build(Isa isa) {
   fill_kernel_table_scalar(t);
   if (isa >= Isa::kAvx2) fill_kernel_table_avx2(t);
   if (isa >= Isa::kAvx512) fill_kernel_table_avx512(t);
+  if (isa >= Isa::kAmx) fill_kernel_table_amx(t);
   t.isa = isa;
   return t;
 }
@@ -39,7 +40,8 @@ const KernelTable& kernel_table(Isa isa) {
   CHECK(isa_supported(isa)) << "kernel table for " << isa_name(isa) << " requested on a CPU without it";
   static const KernelTable tables[] = {build(Isa::kScalar),
                                        build(isa_supported(Isa::kAvx2) ? Isa::kAvx2 : Isa::kScalar),
-                                       build(isa_supported(Isa::kAvx512) ? Isa::kAvx512 : Isa::kScalar)};
+                                       build(isa_supported(Isa::kAvx512) ? Isa::kAvx512 : Isa::kScalar),
+                                       build(isa_supported(Isa::kAmx) ? Isa::kAmx : Isa::kScalar)};
   return tables[static_cast<int>(isa)];
 }
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "formats/ggml_type.h"
+#include "kernels/gemm_bf16.h"
 #include "kernels/gemm_int8.h"
 #include "kernels/isa.h"
 #include "kernels/kernel_fn.h"
@@ -42,6 +43,17 @@ struct KernelTable {
   // vec_dot (no repack) is quicker at this level.
   int int8_tile_min_rows = 2;
 
+  // Optional BF16 tile GEMM (kernels/gemm_bf16.h, AMX): weight type -> its
+  // strip packer (null: dequantize rows with to_f32 and pack_bf16_row),
+  // which types take it at all, and from how many activation rows.
+  PackBf16StripFn pack_bf16_strip[kTypeSlots] = {};
+  bool bf16_tiles_for[kTypeSlots] = {};
+  PackBf16RowFn pack_bf16_row = nullptr;
+  PackBf16ActFn pack_bf16_act = nullptr;
+  GemmBf16StripFn gemm_bf16_strip = nullptr;
+  int bf16_tile_min_rows = 0;          // types with a strip packer
+  int bf16_tile_min_rows_generic = 0;  // types packed through to_f32
+
   void (*rms_norm)(const float* x, const float* weight, float* y, std::int64_t n, float eps) = nullptr;
   void (*softmax)(float* x, std::int64_t n) = nullptr;
   void (*silu)(const float* x, float* y, std::int64_t n) = nullptr;
@@ -65,5 +77,6 @@ Result<const KernelTable*> default_kernel_table();
 void fill_kernel_table_scalar(KernelTable& t);
 void fill_kernel_table_avx2(KernelTable& t);
 void fill_kernel_table_avx512(KernelTable& t);
+void fill_kernel_table_amx(KernelTable& t);
 
 }  // namespace servir::kernels

@@ -5,6 +5,7 @@
 
 #include "kernels/dtype_traits.h"
 #include "kernels/gemm_int8.h"
+#include "kernels/matmul_bf16_tiles.h"
 #include "util/check.h"
 
 namespace servir::kernels {
@@ -113,6 +114,12 @@ void matmul(KernelContext& ctx, const TensorView& a, const TensorView& w, const 
   const DTypeTraits* at = dtype_traits(wt->vec_dot_type);
   CHECK(K % wt->block_size == 0 && K % at->block_size == 0)
       << "matmul: K=" << K << " is not whole blocks of " << ggml_type_name(w.type);
+
+  if (c.row_stride() % sizeof(float) == 0 && a.row_stride() % sizeof(float) == 0 &&
+      use_bf16_tiles(table, w.type, M, K)) {
+    matmul_bf16_tiles(ctx, a, w, c);
+    return;
+  }
 
   // Activations in the partner type, one row per `act_stride` bytes.
   const std::byte* act = static_cast<const std::byte*>(a.data);

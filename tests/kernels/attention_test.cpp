@@ -139,7 +139,7 @@ std::string attention_name(const ::testing::TestParamInfo<std::tuple<Isa, Shape>
 
 INSTANTIATE_TEST_SUITE_P(
     Isa, PagedAttention,
-    ::testing::Combine(::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
+    ::testing::Combine(::testing::ValuesIn(kAllIsas),
                        ::testing::Values(Shape{4, 4, 32, 16, GgmlType::kF32}, Shape{8, 2, 64, 16, GgmlType::kF16},
                                          Shape{6, 1, 20, 5, GgmlType::kF16}, Shape{32, 4, 64, 32, GgmlType::kF32})),
     attention_name);

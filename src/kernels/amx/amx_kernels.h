@@ -1,0 +1,20 @@
+// AMX (AMX-TILE + AMX-BF16) and AVX512-BF16 kernels. Only amx/*.cpp are
+// compiled with these flags; nothing here may be called unless the CPU has
+// them and the OS granted the tile state (isa.h, Isa::kAmx).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace servir::kernels::amx {
+
+// BF16 tile GEMM (layouts and contracts in kernels/gemm_bf16.h).
+void pack_bf16_strip_q8_0(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip);
+void pack_bf16_strip_q4_0(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip);
+void pack_bf16_strip_bf16(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip);
+void pack_bf16_row(const float* row, std::int64_t k, int j, std::uint16_t* strip);
+void pack_bf16_act(const float* a, std::size_t lda, int n_rows, std::int64_t k, std::uint16_t* act);
+void gemm_bf16_strip(const std::uint16_t* strip, int n_cols, std::int64_t k, const std::uint16_t* act,
+                     std::int64_t m_rows, float* c, std::size_t ldc);
+
+}  // namespace servir::kernels::amx

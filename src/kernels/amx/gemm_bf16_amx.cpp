@@ -1,0 +1,234 @@
+// BF16 tile GEMM with AMX (layouts and contract in kernels/gemm_bf16.h).
+//
+// The strip kernel keeps 2x2 output tiles (32 weight rows x 32 activation
+// rows) in tile registers over all of K: per k-step it loads two weight
+// tiles and two activation tiles and issues four TDPBF16PS (16 cycles
+// each), so the 4 KiB of loads hide under 64 cycles of products. Packing
+// runs on the AVX-512 units: dequantize 32 values per register, round to
+// bf16 with VCVTNE2PS2BF16, and for activations and results a 16x16 dword
+// transpose.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/amx/amx_kernels.h"
+#include "kernels/gemm_bf16.h"
+#include "kernels/quant/block_types.h"
+
+namespace servir::kernels::amx {
+namespace {
+
+// The LDTILECFG operand: palette 1, eight tiles of 16 rows x 64 bytes.
+struct alignas(64) TileConfig {
+  std::uint8_t palette = 1;
+  std::uint8_t start_row = 0;
+  std::uint8_t reserved[14] = {};
+  std::uint16_t colsb[16] = {};
+  std::uint8_t rows[16] = {};
+};
+
+// Loads the configuration for this thread (tile registers are per thread)
+// and releases the tiles when the kernel is done, so an idle thread carries
+// no 8 KiB tile state through context switches.
+class TileScope {
+ public:
+  TileScope() {
+    TileConfig cfg;
+    for (int t = 0; t < 8; ++t) {
+      cfg.colsb[t] = 64;
+      cfg.rows[t] = 16;
+    }
+    _tile_loadconfig(&cfg);
+  }
+  ~TileScope() { _tile_release(); }
+  TileScope(const TileScope&) = delete;
+  TileScope& operator=(const TileScope&) = delete;
+};
+
+// 32 f32 (lo = values 0..15, hi = 16..31) as 32 bf16.
+__m512i to_bf16(__m512 lo, __m512 hi) { return reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(hi, lo)); }
+
+// r[i] <- column i of the 16x16 dword matrix whose row j is r[j].
+void transpose_16x16(__m512i r[16]) {
+  __m512i a[16], b[16];
+  for (int i = 0; i < 16; i += 2) {
+    a[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+    a[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    b[i] = _mm512_unpacklo_epi64(a[i], a[i + 2]);
+    b[i + 1] = _mm512_unpackhi_epi64(a[i], a[i + 2]);
+    b[i + 2] = _mm512_unpacklo_epi64(a[i + 1], a[i + 3]);
+    b[i + 3] = _mm512_unpackhi_epi64(a[i + 1], a[i + 3]);
+  }
+  // b[4g + q], 128-bit lane L: column 4L + q of rows 4g..4g+3.
+  for (int q = 0; q < 4; ++q) {
+    const __m512i c0 = _mm512_shuffle_i32x4(b[q], b[4 + q], 0x88);  // lanes 0, 2 of rows 0-7
+    const __m512i c1 = _mm512_shuffle_i32x4(b[8 + q], b[12 + q], 0x88);
+    const __m512i d0 = _mm512_shuffle_i32x4(b[q], b[4 + q], 0xdd);  // lanes 1, 3 of rows 0-7
+    const __m512i d1 = _mm512_shuffle_i32x4(b[8 + q], b[12 + q], 0xdd);
+    r[q] = _mm512_shuffle_i32x4(c0, c1, 0x88);
+    r[8 + q] = _mm512_shuffle_i32x4(c0, c1, 0xdd);
+    r[4 + q] = _mm512_shuffle_i32x4(d0, d1, 0x88);
+    r[12 + q] = _mm512_shuffle_i32x4(d0, d1, 0xdd);
+  }
+}
+
+float f16_scale(std::uint16_t h) { return _cvtsh_ss(h); }
+
+void zero_rows(int from, std::int64_t k, std::uint16_t* strip) {
+  if (from >= kBf16StripRows) return;
+  for (std::int64_t s = 0; s < k / kBf16StepK; ++s) {
+    std::memset(strip + (s * kBf16StripRows + from) * kBf16StepK, 0,
+                static_cast<std::size_t>(kBf16StripRows - from) * kBf16StepK * sizeof(std::uint16_t));
+  }
+}
+
+std::uint16_t* strip_row(std::uint16_t* strip, std::int64_t s, int j) {
+  return strip + (s * kBf16StripRows + j) * kBf16StepK;
+}
+
+// The transposed output tile `t` (16 weight rows x 16 activation rows, f32)
+// into c: activation row m < m_rows gets columns j < n_cols.
+void store_tile(const float* t, float* c, std::size_t ldc, int m_rows, int n_cols) {
+  __m512i r[16];
+  for (int j = 0; j < 16; ++j) r[j] = _mm512_load_si512(t + 16 * j);
+  transpose_16x16(r);
+  const __mmask16 mask = static_cast<__mmask16>(n_cols >= 16 ? 0xffff : (1u << n_cols) - 1);
+  for (int m = 0; m < m_rows; ++m) _mm512_mask_storeu_ps(c + m * ldc, mask, _mm512_castsi512_ps(r[m]));
+}
+
+}  // namespace
+
+void pack_bf16_strip_q8_0(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip) {
+  const std::int64_t steps = k / kBf16StepK;
+  for (int j = 0; j < n_rows; ++j) {
+    const auto* blocks = reinterpret_cast<const BlockQ8_0*>(static_cast<const std::byte*>(w) + j * stride);
+    for (std::int64_t s = 0; s < steps; ++s) {
+      const __m512 d = _mm512_set1_ps(f16_scale(blocks[s].d));
+      const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[s].qs));
+      const __m128i q1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[s].qs + 16));
+      const __m512 lo = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q0)));
+      const __m512 hi = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q1)));
+      _mm512_store_si512(strip_row(strip, s, j), to_bf16(lo, hi));
+    }
+  }
+  zero_rows(n_rows, k, strip);
+}
+
+void pack_bf16_strip_q4_0(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip) {
+  const std::int64_t steps = k / kBf16StepK;
+  const __m512i low4 = _mm512_set1_epi32(0xf), eight = _mm512_set1_epi32(8);
+  for (int j = 0; j < n_rows; ++j) {
+    const auto* blocks = reinterpret_cast<const BlockQ4_0*>(static_cast<const std::byte*>(w) + j * stride);
+    for (std::int64_t s = 0; s < steps; ++s) {
+      const __m512 d = _mm512_set1_ps(f16_scale(blocks[s].d));
+      const __m512i q = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks[s].qs)));
+      const __m512i q0 = _mm512_sub_epi32(_mm512_and_si512(q, low4), eight);
+      const __m512i q1 = _mm512_sub_epi32(_mm512_srli_epi32(q, 4), eight);
+      const __m512 lo = _mm512_mul_ps(d, _mm512_cvtepi32_ps(q0));
+      const __m512 hi = _mm512_mul_ps(d, _mm512_cvtepi32_ps(q1));
+      _mm512_store_si512(strip_row(strip, s, j), to_bf16(lo, hi));
+    }
+  }
+  zero_rows(n_rows, k, strip);
+}
+
+void pack_bf16_strip_bf16(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip) {
+  const std::int64_t steps = k / kBf16StepK;
+  for (int j = 0; j < n_rows; ++j) {
+    const auto* row = reinterpret_cast<const std::uint16_t*>(static_cast<const std::byte*>(w) + j * stride);
+    for (std::int64_t s = 0; s < steps; ++s) {
+      _mm512_store_si512(strip_row(strip, s, j), _mm512_loadu_si512(row + s * kBf16StepK));
+    }
+  }
+  zero_rows(n_rows, k, strip);
+}
+
+void pack_bf16_row(const float* row, std::int64_t k, int j, std::uint16_t* strip) {
+  for (std::int64_t s = 0; s < k / kBf16StepK; ++s) {
+    const __m512 lo = _mm512_loadu_ps(row + s * kBf16StepK), hi = _mm512_loadu_ps(row + s * kBf16StepK + 16);
+    _mm512_storeu_si512(strip_row(strip, s, j), to_bf16(lo, hi));
+  }
+}
+
+void pack_bf16_act(const float* a, std::size_t lda, int n_rows, std::int64_t k, std::uint16_t* act) {
+  for (std::int64_t s = 0; s < k / kBf16StepK; ++s) {
+    __m512i r[16];
+    for (int m = 0; m < 16; ++m) {
+      if (m < n_rows) {
+        const float* p = a + m * lda + s * kBf16StepK;
+        r[m] = to_bf16(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16));
+      } else {
+        r[m] = _mm512_setzero_si512();
+      }
+    }
+    transpose_16x16(r);  // r[p] = the pair (2p, 2p + 1) of every row
+    std::uint16_t* dst = act + s * kBf16GroupStepElems;
+    for (int p = 0; p < 16; ++p) _mm512_storeu_si512(dst + p * 32, r[p]);
+  }
+}
+
+void gemm_bf16_strip(const std::uint16_t* strip, int n_cols, std::int64_t k, const std::uint16_t* act,
+                     std::int64_t m_rows, float* c, std::size_t ldc) {
+  const std::int64_t steps = k / kBf16StepK;
+  const std::int64_t groups = (m_rows + kBf16GroupRows - 1) / kBf16GroupRows;
+  const std::size_t group_elems = static_cast<std::size_t>(steps) * kBf16GroupStepElems;
+  constexpr std::size_t kStride = 64;  // bytes per tile row
+  alignas(64) float out[4][256];
+  const int cols0 = n_cols < 16 ? n_cols : 16, cols1 = n_cols - cols0;
+  auto rows_of = [&](std::int64_t g) { return static_cast<int>(std::min<std::int64_t>(16, m_rows - 16 * g)); };
+
+  TileScope tiles;
+  std::int64_t g = 0;
+  for (; g + 1 < groups; g += 2) {
+    const std::uint16_t* x0 = act + g * group_elems;
+    const std::uint16_t* x1 = x0 + group_elems;
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    for (std::int64_t s = 0; s < steps; ++s) {
+      const std::uint16_t* ws = strip + s * kBf16StripRows * kBf16StepK;
+      _tile_loadd(4, ws, kStride);
+      _tile_loadd(5, ws + 16 * kBf16StepK, kStride);
+      _tile_loadd(6, x0 + s * kBf16GroupStepElems, kStride);
+      _tile_loadd(7, x1 + s * kBf16GroupStepElems, kStride);
+      _tile_dpbf16ps(0, 4, 6);
+      _tile_dpbf16ps(1, 5, 6);
+      _tile_dpbf16ps(2, 4, 7);
+      _tile_dpbf16ps(3, 5, 7);
+    }
+    _tile_stored(0, out[0], kStride);
+    _tile_stored(1, out[1], kStride);
+    _tile_stored(2, out[2], kStride);
+    _tile_stored(3, out[3], kStride);
+    float* c0 = c + 16 * g * ldc;
+    float* c1 = c0 + 16 * ldc;
+    store_tile(out[0], c0, ldc, 16, cols0);
+    if (cols1 > 0) store_tile(out[1], c0 + 16, ldc, 16, cols1);
+    store_tile(out[2], c1, ldc, rows_of(g + 1), cols0);
+    if (cols1 > 0) store_tile(out[3], c1 + 16, ldc, rows_of(g + 1), cols1);
+  }
+  if (g < groups) {
+    const std::uint16_t* x0 = act + g * group_elems;
+    _tile_zero(0);
+    _tile_zero(1);
+    for (std::int64_t s = 0; s < steps; ++s) {
+      const std::uint16_t* ws = strip + s * kBf16StripRows * kBf16StepK;
+      _tile_loadd(4, ws, kStride);
+      _tile_loadd(5, ws + 16 * kBf16StepK, kStride);
+      _tile_loadd(6, x0 + s * kBf16GroupStepElems, kStride);
+      _tile_dpbf16ps(0, 4, 6);
+      _tile_dpbf16ps(1, 5, 6);
+    }
+    _tile_stored(0, out[0], kStride);
+    _tile_stored(1, out[1], kStride);
+    float* c0 = c + 16 * g * ldc;
+    store_tile(out[0], c0, ldc, rows_of(g), cols0);
+    if (cols1 > 0) store_tile(out[1], c0 + 16, ldc, rows_of(g), cols1);
+  }
+}
+
+}  // namespace servir::kernels::amx

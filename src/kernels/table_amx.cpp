@@ -1,0 +1,34 @@
+// Installs the AMX kernels into a KernelTable (over the AVX-512 ones).
+#include "kernels/dtype_traits.h"
+#include "kernels/kernel_table.h"
+
+#if defined(__x86_64__)
+#include "kernels/amx/amx_kernels.h"
+#endif
+
+namespace servir::kernels {
+
+void fill_kernel_table_amx(KernelTable& t) {
+#if defined(__x86_64__)
+  auto slot = [](GgmlType type) { return static_cast<std::uint32_t>(type); };
+  t.pack_bf16_strip[slot(GgmlType::kQ8_0)] = amx::pack_bf16_strip_q8_0;
+  t.pack_bf16_strip[slot(GgmlType::kQ4_0)] = amx::pack_bf16_strip_q4_0;
+  t.pack_bf16_strip[slot(GgmlType::kBF16)] = amx::pack_bf16_strip_bf16;
+  // Quantized weights lose little to bf16 (their own step is coarser); f32
+  // and f16 weights keep their precision on the AVX-512 paths.
+  for (const DTypeTraits& d : all_dtype_traits()) {
+    const bool quantized =
+        d.type != GgmlType::kF32 && d.type != GgmlType::kF16 && d.to_f32 != nullptr && d.vec_dot != nullptr;
+    t.bf16_tiles_for[slot(d.type)] = quantized;
+  }
+  t.pack_bf16_row = amx::pack_bf16_row;
+  t.pack_bf16_act = amx::pack_bf16_act;
+  t.gemm_bf16_strip = amx::gemm_bf16_strip;
+  t.bf16_tile_min_rows = 32;
+  t.bf16_tile_min_rows_generic = 64;
+#else
+  (void)t;
+#endif
+}
+
+}  // namespace servir::kernels
