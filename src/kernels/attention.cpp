@@ -1,7 +1,10 @@
 #include "kernels/attention.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include "kernels/dtype_traits.h"
@@ -15,6 +18,33 @@ std::byte* slot_ptr(const PagedKvView& kv, void* pool, const std::int32_t* table
   CHECK(block >= 0 && block < kv.n_blocks) << "attention: block id " << block << " outside the pool of " << kv.n_blocks;
   const std::int64_t slot = static_cast<std::int64_t>(block) * kv.block_size + pos % kv.block_size;
   return static_cast<std::byte*>(pool) + static_cast<std::size_t>(slot) * kv.slot_bytes();
+}
+
+// 64-byte aligned work memory per pool thread, grown once to the largest
+// shape (the pool threads live as long as the process).
+struct AttendWork {
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float, Free> data;
+  std::size_t floats = 0;
+
+  void reserve(std::size_t want) {
+    if (want <= floats) return;
+    data.reset(static_cast<float*>(std::aligned_alloc(64, (want * sizeof(float) + 63) / 64 * 64)));
+    CHECK(data != nullptr) << "out of memory for attention work";
+    floats = want;
+  }
+};
+
+// Every block the token's positions 0..pos use must be in the pool.
+void check_table(const PagedKvView& kv, const AttentionBatch& batch, const std::int32_t* table, std::int64_t pos) {
+  CHECK(pos >= 0 && pos / kv.block_size < batch.max_blocks_per_seq)
+      << "attention: position " << pos << " beyond the block table";
+  for (std::int64_t b = 0; b <= pos / kv.block_size; ++b) {
+    CHECK(table[b] >= 0 && table[b] < kv.n_blocks)
+        << "attention: block id " << table[b] << " outside the pool of " << kv.n_blocks;
+  }
 }
 
 }  // namespace
@@ -40,6 +70,41 @@ void paged_attention(const KernelContext& ctx, const PagedKvView& kv, const Atte
   // One work item = one token x one KV head (all the query heads of its group,
   // so each K/V row is read once for the group).
   const std::int64_t n_items = batch.n_tokens * kv.n_kv_heads;
+  if (const AttendFn attend = ctx.kernels().attend; attend != nullptr) {
+    std::atomic<bool> all_taken{true};
+    ctx.parallel_for(n_items, 1, [&](std::int64_t i0, std::int64_t i1) {
+      thread_local AttendWork work;
+      work.reserve(attend_work_floats(group, hd));
+      for (std::int64_t item = i0; item < i1; ++item) {
+        const std::int64_t t = item / kv.n_kv_heads;
+        const int kvh = static_cast<int>(item % kv.n_kv_heads);
+        const std::int32_t* table =
+            batch.block_tables + static_cast<std::int64_t>(batch.token_seq[t]) * batch.max_blocks_per_seq;
+        const std::int64_t pos = batch.token_pos[t];
+        check_table(kv, batch, table, pos);
+        const std::size_t head_off = static_cast<std::size_t>(kvh) * kv_head_bytes;
+        const std::int64_t q_off = (t * batch.n_heads + static_cast<std::int64_t>(kvh) * group) * hd;
+        const AttendItem it{.q = batch.q + q_off,
+                            .out = batch.out + q_off,
+                            .group = group,
+                            .head_dim = hd,
+                            .scale = batch.scale,
+                            .n_keys = pos + 1,
+                            .k = static_cast<const std::byte*>(kv.k) + head_off,
+                            .v = static_cast<const std::byte*>(kv.v) + head_off,
+                            .slot_bytes = kv.slot_bytes(),
+                            .table = table,
+                            .block_size = kv.block_size,
+                            .kv_type = kv.type,
+                            .work = work.data.get()};
+        if (!attend(it)) {
+          all_taken.store(false, std::memory_order_relaxed);  // a shape the kernel does not take: same for every item
+          return;
+        }
+      }
+    });
+    if (all_taken.load()) return;
+  }
   ctx.parallel_for(n_items, 1, [&](std::int64_t i0, std::int64_t i1) {
     std::vector<float> acc(static_cast<std::size_t>(group * hd));
     std::vector<float> v_f32(static_cast<std::size_t>(hd));

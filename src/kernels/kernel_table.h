@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "formats/ggml_type.h"
+#include "kernels/attend.h"
 #include "kernels/gemm_bf16.h"
 #include "kernels/gemm_int8.h"
 #include "kernels/isa.h"
@@ -53,6 +54,9 @@ struct KernelTable {
   GemmBf16StripFn gemm_bf16_strip = nullptr;
   int bf16_tile_min_rows = 0;          // types with a strip packer
   int bf16_tile_min_rows_generic = 0;  // types packed through to_f32
+
+  // One paged-attention item (kernels/attend.h); null: the generic loop.
+  AttendFn attend = nullptr;
 
   void (*rms_norm)(const float* x, const float* weight, float* y, std::int64_t n, float eps) = nullptr;
   void (*softmax)(float* x, std::int64_t n) = nullptr;

@@ -30,6 +30,7 @@ void fill_kernel_table_avx512(KernelTable& t) {
   t.gemm_int8_tile[slot(GgmlType::kQ4_0)] = avx512::gemm_int8_tile;
   t.gemm_int8_tile[slot(GgmlType::kQ4_K)] = avx512::gemm_int8_tile;
   t.int8_tile_min_rows = 2;
+  t.attend = avx512::attend;
   t.rms_norm = avx512::rms_norm;
   t.softmax = avx512::softmax;
   t.silu = avx512::silu;

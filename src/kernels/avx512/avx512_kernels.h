@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/attend.h"
 #include "kernels/gemm_int8.h"
 
 namespace servir::kernels::avx512 {
@@ -29,6 +30,8 @@ void repack_gemm_q4_K_tile(const Int8Weights& w, void* tile, const Int8Act& act,
                            const Int8Prefetch& prefetch);
 void gemm_int8_tile(std::int64_t n_blocks, const void* tile, const Int8Act& act, int n_act, float* c, std::size_t ldc,
                     int n_cols, bool accumulate, const Int8Prefetch& prefetch);
+
+bool attend(const AttendItem& item);
 
 void quantize_row_q8_0(const float* src, void* dst, std::int64_t n);
 void quantize_row_q8_K(const float* src, void* dst, std::int64_t n);
