@@ -141,7 +141,9 @@ INSTANTIATE_TEST_SUITE_P(
     Isa, PagedAttention,
     ::testing::Combine(::testing::ValuesIn(kAllIsas),
                        ::testing::Values(Shape{4, 4, 32, 16, GgmlType::kF32}, Shape{8, 2, 64, 16, GgmlType::kF16},
-                                         Shape{6, 1, 20, 5, GgmlType::kF16}, Shape{32, 4, 64, 32, GgmlType::kF32})),
+                                         Shape{6, 1, 20, 5, GgmlType::kF16}, Shape{32, 4, 64, 32, GgmlType::kF32},
+                                         Shape{16, 2, 128, 16, GgmlType::kF16}, Shape{5, 1, 80, 7, GgmlType::kF16},
+                                         Shape{4, 2, 256, 16, GgmlType::kF32}, Shape{32, 1, 64, 16, GgmlType::kF16})),
     attention_name);
 
 }  // namespace
