@@ -14,21 +14,33 @@ struct FreeAligned {
   void operator()(void* p) const { std::free(p); }
 };
 
-// Per-thread scratch for a dequantized strip (and the f32 row the generic
-// path dequantizes into). The pool threads live as long as the process, so
-// this grows to the largest K once and is reused, never freed per call.
-struct StripScratch {
-  std::unique_ptr<std::uint16_t, FreeAligned> strip;
-  std::unique_ptr<float, FreeAligned> row;
-  std::int64_t k = 0;
+// Dequantized strips a thread holds at once (a panel): packed once, then
+// multiplied by every block of activation rows.
+constexpr std::size_t kPanelBytes = std::size_t{6} << 20;
+// Packed activation rows per block: small enough to stay in the 2 MiB L2
+// beside a strip while every strip of the panel passes over them, instead
+// of streaming all M rows from L3 once per strip.
+constexpr std::size_t kActBlockBytes = std::size_t{1} << 20;
 
-  void reserve(std::int64_t want) {
-    if (want <= k) return;
-    const auto strip_bytes = static_cast<std::size_t>(want) * kBf16StripRows * sizeof(std::uint16_t);
-    strip.reset(static_cast<std::uint16_t*>(std::aligned_alloc(64, strip_bytes)));
-    row.reset(static_cast<float*>(std::aligned_alloc(64, static_cast<std::size_t>(want) * sizeof(float))));
-    CHECK(strip != nullptr && row != nullptr) << "out of memory for a " << want << "-wide bf16 strip";
-    k = want;
+// Per-thread scratch for a panel of dequantized strips (and the f32 row the
+// generic path dequantizes into). The pool threads live as long as the
+// process, so this grows to the largest panel once and is reused.
+struct PanelScratch {
+  std::unique_ptr<std::uint16_t, FreeAligned> strips;
+  std::unique_ptr<float, FreeAligned> row;
+  std::size_t strip_elems = 0, row_floats = 0;
+
+  void reserve(std::size_t want_strip_elems, std::int64_t k) {
+    if (want_strip_elems > strip_elems) {
+      strips.reset(static_cast<std::uint16_t*>(std::aligned_alloc(64, want_strip_elems * sizeof(std::uint16_t))));
+      CHECK(strips != nullptr) << "out of memory for " << want_strip_elems << " bf16 weights";
+      strip_elems = want_strip_elems;
+    }
+    if (static_cast<std::size_t>(k) > row_floats) {
+      row.reset(static_cast<float*>(std::aligned_alloc(64, static_cast<std::size_t>(k) * sizeof(float))));
+      CHECK(row != nullptr) << "out of memory for a " << k << "-wide row";
+      row_floats = static_cast<std::size_t>(k);
+    }
   }
 };
 
@@ -60,16 +72,25 @@ void matmul_bf16_tiles(KernelContext& ctx, const TensorView& a, const TensorView
   const ToF32Fn to_f32 = table.to_f32[static_cast<std::uint32_t>(w.type)];
   const std::size_t ldc = c.row_stride() / sizeof(float);
   const std::int64_t strips = (N + kBf16StripRows - 1) / kBf16StripRows;
+  const std::size_t strip_elems = static_cast<std::size_t>(K) * kBf16StripRows;
+  const std::int64_t panel_strips =
+      std::max<std::int64_t>(1, static_cast<std::int64_t>(kPanelBytes / (strip_elems * sizeof(std::uint16_t))));
+  const std::int64_t block_rows = std::max<std::int64_t>(
+      2 * kBf16GroupRows, static_cast<std::int64_t>(kActBlockBytes / (static_cast<std::size_t>(K) * 2)) /
+                              (2 * kBf16GroupRows) * (2 * kBf16GroupRows));
   ctx.parallel_for(strips, 1, [&](std::int64_t s0, std::int64_t s1) {
-    thread_local StripScratch scratch;
-    scratch.reserve(K);
-    std::uint16_t* strip = scratch.strip.get();
-    for (std::int64_t s = s0; s < s1; ++s) {
-      const std::int64_t n0 = s * kBf16StripRows;
-      const int rows = static_cast<int>(std::min<std::int64_t>(kBf16StripRows, N - n0));
-      if (pack != nullptr) {
-        pack(w.row(n0), w.row_stride(), rows, K, strip);
-      } else {
+    thread_local PanelScratch scratch;
+    scratch.reserve(static_cast<std::size_t>(std::min(panel_strips, s1 - s0)) * strip_elems, K);
+    for (std::int64_t p0 = s0; p0 < s1; p0 += panel_strips) {
+      const std::int64_t p1 = std::min(s1, p0 + panel_strips);
+      for (std::int64_t s = p0; s < p1; ++s) {
+        std::uint16_t* strip = scratch.strips.get() + static_cast<std::size_t>(s - p0) * strip_elems;
+        const std::int64_t n0 = s * kBf16StripRows;
+        const int rows = static_cast<int>(std::min<std::int64_t>(kBf16StripRows, N - n0));
+        if (pack != nullptr) {
+          pack(w.row(n0), w.row_stride(), rows, K, strip);
+          continue;
+        }
         for (int j = 0; j < kBf16StripRows; ++j) {
           if (j < rows) {
             to_f32(w.row(n0 + j), scratch.row.get(), K);
@@ -79,7 +100,16 @@ void matmul_bf16_tiles(KernelContext& ctx, const TensorView& a, const TensorView
           table.pack_bf16_row(scratch.row.get(), K, j, strip);
         }
       }
-      table.gemm_bf16_strip(strip, rows, K, act, M, c.row_f32(0) + n0, ldc);
+      for (std::int64_t m0 = 0; m0 < M; m0 += block_rows) {
+        const std::int64_t m_rows = std::min(block_rows, M - m0);
+        const std::uint16_t* act_block = act + static_cast<std::size_t>(m0 / kBf16GroupRows) * group_elems;
+        for (std::int64_t s = p0; s < p1; ++s) {
+          const std::int64_t n0 = s * kBf16StripRows;
+          const int cols = static_cast<int>(std::min<std::int64_t>(kBf16StripRows, N - n0));
+          table.gemm_bf16_strip(scratch.strips.get() + static_cast<std::size_t>(s - p0) * strip_elems, cols, K,
+                                act_block, m_rows, c.row_f32(m0) + n0, ldc);
+        }
+      }
     }
   });
 }
