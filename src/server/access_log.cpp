@@ -4,9 +4,13 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <ctime>
+#include <deque>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -31,10 +35,100 @@ nlohmann::json ms_value(std::optional<double> ms) {
 
 }  // namespace
 
-AccessLog::AccessLog(std::shared_ptr<spdlog::logger> logger, bool log_prompts)
-    : logger_(std::move(logger)), log_prompts_(log_prompts) {}
+// The queue the I/O threads fill and the writer thread drains. The writer
+// holds the mutex only to take the whole queue, never while it writes.
+struct AccessLog::Queue {
+  Queue(std::unique_ptr<AccessLogSink> s, const AccessLogOptions& options)
+      : sink(std::move(s)), max_lines(options.max_queued_lines), max_bytes(options.max_queued_bytes) {}
+
+  const std::unique_ptr<AccessLogSink> sink;  // the writer thread's alone
+  const std::size_t max_lines;
+  const std::size_t max_bytes;
+
+  std::mutex mu;
+  std::condition_variable wake;  // lines queued, or stopping
+  std::condition_variable done;  // the writer thread ended
+  std::deque<std::string> lines;
+  std::size_t queued_bytes = 0;
+  bool stopping = false;
+  bool writer_done = false;
+  std::atomic<std::uint64_t> dropped{0};
+};
+
+namespace {
+
+class SpdlogSink final : public AccessLogSink {
+ public:
+  explicit SpdlogSink(std::shared_ptr<spdlog::logger> logger) : logger_(std::move(logger)) {}
+  void write_line(std::string_view line) override { logger_->info(line); }
+  void flush() override { logger_->flush(); }
+
+ private:
+  std::shared_ptr<spdlog::logger> logger_;
+};
+
+constexpr auto kDropWarningInterval = std::chrono::seconds(10);
+
+}  // namespace
+
+void AccessLog::run_writer(const std::shared_ptr<Queue>& queue) {
+  std::deque<std::string> batch;
+  std::uint64_t dropped_reported = 0;
+  auto last_warning = std::chrono::steady_clock::time_point{};
+  std::unique_lock lock(queue->mu);
+  for (;;) {
+    queue->wake.wait(lock, [&] { return !queue->lines.empty() || queue->stopping; });
+    if (queue->lines.empty()) break;  // stopping, and everything is written
+    batch.swap(queue->lines);
+    queue->queued_bytes = 0;
+    lock.unlock();
+    try {
+      for (const std::string& line : batch) queue->sink->write_line(line);
+      queue->sink->flush();
+    } catch (const std::exception& e) {
+      spdlog::error("access log: writing failed: {}", e.what());
+    }
+    batch.clear();
+    // Said here, not where lines are dropped: this thread may block on
+    // stderr, an I/O thread must not.
+    const std::uint64_t dropped = queue->dropped.load();
+    const auto now = std::chrono::steady_clock::now();
+    if (dropped > dropped_reported && now - last_warning >= kDropWarningInterval) {
+      spdlog::warn("access log: {} line(s) dropped so far: the log's destination did not keep up", dropped);
+      dropped_reported = dropped;
+      last_warning = now;
+    }
+    lock.lock();
+  }
+  queue->writer_done = true;
+  queue->done.notify_all();
+}
+
+AccessLog::AccessLog(std::shared_ptr<Queue> queue, bool log_prompts, std::chrono::milliseconds flush_timeout)
+    : queue_(std::move(queue)), log_prompts_(log_prompts), flush_timeout_(flush_timeout) {
+  if (queue_) writer_ = std::thread([queue = queue_] { run_writer(queue); });
+}
+
 AccessLog::~AccessLog() {
-  if (logger_) logger_->flush();
+  if (!queue_) return;
+  std::unique_lock lock(queue_->mu);
+  queue_->stopping = true;
+  queue_->wake.notify_one();
+  if (queue_->done.wait_for(lock, flush_timeout_, [this] { return queue_->writer_done; })) {
+    lock.unlock();
+    writer_.join();
+    return;
+  }
+  // The sink is stuck (a pipe nobody reads): leave the writer to it. It
+  // owns the queue too, and ends once the sink lets go.
+  const std::size_t unwritten = queue_->lines.size();
+  queue_->lines.clear();
+  queue_->queued_bytes = 0;
+  queue_->dropped += unwritten;
+  lock.unlock();
+  writer_.detach();
+  spdlog::warn("access log: its destination blocked for {} ms at shutdown; {} queued line(s) not written",
+               flush_timeout_.count(), unwritten);
 }
 
 Result<std::unique_ptr<AccessLog>> AccessLog::open(const std::string& path, bool log_prompts) {
@@ -49,15 +143,22 @@ Result<std::unique_ptr<AccessLog>> AccessLog::open(const std::string& path, bool
     }
   }
   // Its own logger, not the default one: access lines are wanted at the
-  // default --log-level (warn) too.
+  // default --log-level (warn) too. Not registered with spdlog, so only the
+  // writer thread ever touches it.
   auto logger = std::make_shared<spdlog::logger>("access", std::move(sink));
   logger->set_pattern("%v");
   logger->set_level(spdlog::level::info);
-  logger->flush_on(spdlog::level::info);
-  return std::unique_ptr<AccessLog>(new AccessLog(std::move(logger), log_prompts));
+  return to_sink(std::make_unique<SpdlogSink>(std::move(logger)), AccessLogOptions{.log_prompts = log_prompts});
 }
 
-std::unique_ptr<AccessLog> AccessLog::disabled() { return std::unique_ptr<AccessLog>(new AccessLog(nullptr, false)); }
+std::unique_ptr<AccessLog> AccessLog::to_sink(std::unique_ptr<AccessLogSink> sink, const AccessLogOptions& options) {
+  return std::unique_ptr<AccessLog>(
+      new AccessLog(std::make_shared<Queue>(std::move(sink), options), options.log_prompts, options.flush_timeout));
+}
+
+std::unique_ptr<AccessLog> AccessLog::disabled() {
+  return std::unique_ptr<AccessLog>(new AccessLog(nullptr, false, std::chrono::milliseconds(0)));
+}
 
 std::string AccessLog::format(const AccessRecord& r, bool include_prompt, bool with_time) {
   nlohmann::ordered_json j;
@@ -84,8 +185,21 @@ std::string AccessLog::format(const AccessRecord& r, bool include_prompt, bool w
 }
 
 void AccessLog::write(const AccessRecord& record) {
-  if (!logger_) return;
-  logger_->info(format(record, log_prompts_));
+  if (!queue_) return;
+  std::string line = format(record, log_prompts_);
+  {
+    std::lock_guard lock(queue_->mu);
+    auto& q = *queue_;
+    if (!q.lines.empty() && (q.lines.size() >= q.max_lines || q.queued_bytes + line.size() > q.max_bytes)) {
+      q.dropped.fetch_add(1);
+      return;
+    }
+    q.queued_bytes += line.size();
+    q.lines.push_back(std::move(line));
+  }
+  queue_->wake.notify_one();
 }
+
+std::uint64_t AccessLog::dropped_lines() const { return queue_ ? queue_->dropped.load() : 0; }
 
 }  // namespace servir::server

@@ -8,18 +8,30 @@
 //
 // Keys never appear (key_id is their short hash) and neither does prompt
 // text, unless the server runs with --log-prompts ("prompt" is added then).
-// Lines go to stderr, or to a file with --access-log. Thread-safe.
+// Lines go to stderr, or to a file with --access-log.
+//
+// Writing never blocks the caller (an I/O thread): write() formats the line
+// and puts it on a bounded queue that one writer thread drains into the
+// sink. When the sink is slow or stuck (stderr is a pipe nobody reads) and
+// the queue is full, lines are dropped and counted (dropped_lines(), shown as
+// servir_access_log_dropped_total). The destructor writes what is queued,
+// waiting at most AccessLogOptions::flush_timeout; a writer still stuck then
+// is left behind (detached) and the lines it did not write count as dropped.
+//
+// Thread-safety: write(), dropped_lines() and log_prompts() may be called
+// from any thread.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <thread>
 
 #include "util/status.h"
-
-namespace spdlog {
-class logger;
-}
 
 namespace servir::server {
 
@@ -42,23 +54,56 @@ struct AccessRecord {
   std::string prompt;  // only with --log-prompts
 };
 
+// Where the writer thread puts lines; only that thread calls it, so a sink
+// may block (that is what the queue is for).
+class AccessLogSink {
+ public:
+  virtual ~AccessLogSink() = default;
+  virtual void write_line(std::string_view line) = 0;  // without the newline
+  virtual void flush() {}                              // after each batch of lines
+};
+
+struct AccessLogOptions {
+  bool log_prompts = false;
+  // The queue: a line that would take it past either bound is dropped. A
+  // line is always taken into an empty queue, however long it is.
+  std::size_t max_queued_lines = 8192;
+  std::size_t max_queued_bytes = std::size_t{16} << 20;
+  // How long the destructor waits for the writer to empty the queue.
+  std::chrono::milliseconds flush_timeout{2000};
+};
+
 class AccessLog {
  public:
   // path "": stderr. Errors: kIoError when the file cannot be opened.
   static Result<std::unique_ptr<AccessLog>> open(const std::string& path, bool log_prompts);
+  // Lines to `sink`, through the queue (tests use a sink they control).
+  static std::unique_ptr<AccessLog> to_sink(std::unique_ptr<AccessLogSink> sink, const AccessLogOptions& options);
   // A log that drops everything (tests).
   static std::unique_ptr<AccessLog> disabled();
-  ~AccessLog();
+  ~AccessLog();  // flushes, waiting at most options.flush_timeout
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
 
   bool log_prompts() const { return log_prompts_; }
+  // Formats the line now (its timestamp is now) and queues it; never blocks
+  // on the sink.
   void write(const AccessRecord& record);
+  // Lines dropped since start because the queue was full (or the writer was
+  // still stuck at shutdown).
+  std::uint64_t dropped_lines() const;
   // The JSON line write() emits (without the timestamp when `with_time` is false).
   static std::string format(const AccessRecord& record, bool include_prompt, bool with_time = true);
 
  private:
-  AccessLog(std::shared_ptr<spdlog::logger> logger, bool log_prompts);
-  std::shared_ptr<spdlog::logger> logger_;
-  bool log_prompts_;
+  struct Queue;
+  AccessLog(std::shared_ptr<Queue> queue, bool log_prompts, std::chrono::milliseconds flush_timeout);
+  static void run_writer(const std::shared_ptr<Queue>& queue);
+
+  std::shared_ptr<Queue> queue_;  // shared with the writer thread; null when disabled
+  std::thread writer_;
+  const bool log_prompts_;
+  const std::chrono::milliseconds flush_timeout_;
 };
 
 }  // namespace servir::server

@@ -240,6 +240,7 @@ class Router {
     if (GenerationBackend* backend = ctx_.backend.load()) {
       ctx_.metrics.update_from_engine(backend->stats(), backend->drain_finished_samples());
     }
+    ctx_.metrics.set_access_log_dropped(ctx_.access_log->dropped_lines());
     HttpResponse response{.status = 200, .content_type = "text/plain; version=0.0.4; charset=utf-8"};
     response.body = ctx_.metrics.render();
     response.headers.emplace_back("X-Request-Id", info.request_id);

@@ -76,6 +76,9 @@ ServerMetrics::ServerMetrics(std::string model_name, std::int64_t max_model_len)
                                       {{"model_name", model_name_}})),
       auth_failures_(registry_.counter("servir_auth_failures_total", "Requests with a missing or unknown API key.",
                                        {{"model_name", model_name_}})),
+      access_log_dropped_(registry_.counter("servir_access_log_dropped_total",
+                                            "Access log lines dropped because their destination did not keep up.",
+                                            {{"model_name", model_name_}})),
       ttft_(registry_.histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.",
                                 kTtftBuckets, {{"model_name", model_name_}})),
       itl_(registry_.histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.",
@@ -156,6 +159,9 @@ void ServerMetrics::update_from_engine(const EngineStats& stats, const std::vect
 void ServerMetrics::count_rejection(std::string_view reason) { rejected_counter(reason).add(1); }
 void ServerMetrics::count_rate_limited() { rate_limited_.add(1); }
 void ServerMetrics::count_auth_failure() { auth_failures_.add(1); }
+void ServerMetrics::set_access_log_dropped(std::uint64_t total) {
+  access_log_dropped_.set_total(static_cast<double>(total));
+}
 
 std::string ServerMetrics::render() {
   resident_memory_.set(resident_memory_bytes());

@@ -7,7 +7,8 @@
 // update_from_engine() with Engine::stats() and
 // Engine::drain_finished_samples() at scrape time (and may call it more
 // often), then render(). The transport bumps rejections, rate limits and
-// auth failures as they happen. Thread-safe.
+// auth failures as they happen, and copies the access log's dropped-line
+// count at scrape time. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +46,8 @@ class ServerMetrics {
   void count_rejection(std::string_view reason);
   void count_rate_limited();
   void count_auth_failure();
+  // servir_access_log_dropped_total follows AccessLog::dropped_lines().
+  void set_access_log_dropped(std::uint64_t total);
 
   // Refreshes servir_process_resident_memory_bytes from /proc/self/statm,
   // then renders everything.
@@ -72,6 +75,7 @@ class ServerMetrics {
   Counter& prefix_hits_;
   Counter& rate_limited_;
   Counter& auth_failures_;
+  Counter& access_log_dropped_;
   Histogram& ttft_;
   Histogram& itl_;
   Histogram& e2e_;

@@ -25,18 +25,29 @@ namespace {
 using namespace std::chrono_literals;
 using testing::TestClient;
 
+// Where the child's stderr goes: /dev/null, or a pipe the test never reads
+// (a supervisor that stopped reading the server's logs).
+enum class ChildStderr { kDevNull, kUnreadPipe };
+
 // A child process running `servir serve ... --port 0`, its stdout read until
 // the listening line.
 class ServeProcess {
  public:
-  explicit ServeProcess(std::vector<std::string> args) {
+  explicit ServeProcess(std::vector<std::string> args, ChildStderr stderr_to = ChildStderr::kDevNull) {
     int out[2];
     if (pipe(out) != 0) return;
+    if (stderr_to == ChildStderr::kUnreadPipe && pipe(err_) != 0) return;
     pid_ = fork();
     if (pid_ == 0) {
       dup2(out[1], STDOUT_FILENO);
-      const int devnull = open("/dev/null", O_WRONLY);
-      dup2(devnull, STDERR_FILENO);
+      if (stderr_to == ChildStderr::kUnreadPipe) {
+        dup2(err_[1], STDERR_FILENO);
+        close(err_[0]);
+        close(err_[1]);
+      } else {
+        const int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, STDERR_FILENO);
+      }
       close(out[0]);
       close(out[1]);
       std::vector<char*> argv;
@@ -48,6 +59,7 @@ class ServeProcess {
       _exit(127);
     }
     close(out[1]);
+    if (err_[1] >= 0) close(err_[1]);  // the read end stays open, unread, until the child is gone
     out_ = fdopen(out[0], "r");
     char line[512];
     // The model is tiny: the line comes within seconds or never.
@@ -65,6 +77,7 @@ class ServeProcess {
       waitpid(pid_, nullptr, 0);
     }
     if (out_ != nullptr) std::fclose(out_);
+    if (err_[0] >= 0) close(err_[0]);
   }
 
   int port() const { return port_; }
@@ -87,6 +100,7 @@ class ServeProcess {
  private:
   pid_t pid_ = -1;
   FILE* out_ = nullptr;
+  int err_[2] = {-1, -1};
   int port_ = 0;
   bool exited_ = false;
 };
@@ -162,6 +176,30 @@ TEST_F(HttpServeTest, FullQueueAnswers429AtOnce) {
   EXPECT_EQ(nlohmann::json::parse(refused.body)["error"]["code"], "queue_full");
   EXPECT_EQ(first.read().status, 200);  // the admitted one still finishes
   EXPECT_EQ(serve.terminate(10s), 0);
+}
+
+// The access log goes to stderr by default. With stderr a full pipe, requests
+// are still answered: lines queue, then are dropped and counted.
+TEST_F(HttpServeTest, AStderrNobodyReadsDoesNotStallRequests) {
+  ServeProcess serve(serve_args({}), ChildStderr::kUnreadPipe);
+  ASSERT_GT(serve.port(), 0);
+  TestClient client(serve.port());
+  // ~300 bytes a line: a 64 KiB pipe is full after a few hundred, the
+  // queue (8192 lines) after a few thousand more.
+  constexpr int kRequests = 10000;
+  for (int i = 0; i < kRequests; ++i) {
+    const auto res = client.request("GET", "/v1/models");
+    ASSERT_EQ(res.status, 200) << "request " << i << ": " << res.error;
+  }
+  const auto metrics = client.request("GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  std::smatch m;
+  ASSERT_TRUE(
+      std::regex_search(metrics.body, m, std::regex(R"(\nservir_access_log_dropped_total\{[^}]*\} ([0-9.e+]+))")))
+      << metrics.body;
+  EXPECT_GT(std::stod(m[1].str()), 0);
+  // No SIGTERM: the default logger's shutdown messages would block on the
+  // same pipe. The destructor kills the child.
 }
 
 }  // namespace
