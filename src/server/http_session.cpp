@@ -65,10 +65,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void arm_timer(std::chrono::milliseconds timeout);
   void disarm_timer();
   void begin();
+  // A request is read in two phases, so that a too-large body is refused
+  // from its head and "Expect: 100-continue" is answered before the body.
+  enum class ReadPhase { kHead, kBody };
   void read_request();
-  void on_header(error_code ec);
-  void read_body();
-  void on_body(error_code ec);
+  void read(ReadPhase phase);
+  void on_read(ReadPhase phase, error_code ec);
+  void on_read_error(error_code ec);
   void dispatch(HttpRequest request);
   void watch();
   void on_watch(error_code ec, std::size_t n);
@@ -252,86 +255,42 @@ void HttpSession::read_request() {
   parser_->header_limit(static_cast<std::uint32_t>(shared_->options.max_header_bytes));
   parser_->body_limit(shared_->options.max_body_bytes);
   continue_sent_ = false;
+  read(ReadPhase::kHead);
+}
+
+void HttpSession::read(ReadPhase phase) {
   reading_ = true;
   arm_timer(shared_->options.idle_timeout);
   std::visit(
-      [this](auto& stream) {
-        http::async_read_header(stream, buffer_, *parser_,
-                                [self = shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+      [this, phase](auto& stream) {
+        auto done = [self = shared_from_this(), phase](error_code ec, std::size_t) { self->on_read(phase, ec); };
+        if (phase == ReadPhase::kHead) {
+          http::async_read_header(stream, buffer_, *parser_, std::move(done));
+        } else {
+          http::async_read(stream, buffer_, *parser_, std::move(done));
+        }
       },
       stream_);
 }
 
-void HttpSession::on_header(error_code ec) {
+void HttpSession::on_read(ReadPhase phase, error_code ec) {
   reading_ = false;
   disarm_timer();
   if (closed_) return;
   if (ec) {
-    if (ec == http::error::body_limit) {
-      in_exchange_ = true;
-      close_after_ = true;
-      fail_request(make_error(ErrorCode::kResourceExhausted, "the request body exceeds {} bytes (--max-body-bytes)",
-                              shared_->options.max_body_bytes),
-                   api_code::kRequestTooLarge, reject_reason::kBodyTooLarge);
-    } else if (ec == http::error::header_limit) {
-      in_exchange_ = true;
-      close_after_ = true;
-      fail_request(make_error(ErrorCode::kInvalidArgument, "the request headers exceed {} bytes",
-                              shared_->options.max_header_bytes),
-                   {}, reject_reason::kInvalidRequest);
-    } else if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::operation_aborted ||
-               ec == net::error::connection_reset || ec == ssl::error::stream_truncated) {
-      close_socket();  // the client closed between requests, or the idle timeout fired
-    } else {
-      in_exchange_ = true;
-      close_after_ = true;
-      fail_request(Status(ErrorCode::kInvalidArgument, fmt::format("malformed HTTP request: {}", ec.message())), {},
-                   reject_reason::kInvalidRequest);
-    }
+    on_read_error(ec);
     return;
   }
-  const auto& head = parser_->get();
-  const auto expect = head[http::field::expect];
-  if (!expect.empty() && boost::beast::iequals(expect, "100-continue") && !parser_->is_done()) {
-    // Answer before reading, or the client waits a second before sending.
-    continue_sent_ = true;
-    enqueue("HTTP/1.1 100 Continue\r\n\r\n");
-    return;  // read_body() runs once that is written (on_write)
-  }
-  read_body();
-}
-
-void HttpSession::read_body() {
-  reading_ = true;
-  arm_timer(shared_->options.idle_timeout);
-  std::visit(
-      [this](auto& stream) {
-        http::async_read(stream, buffer_, *parser_,
-                         [self = shared_from_this()](error_code ec, std::size_t) { self->on_body(ec); });
-      },
-      stream_);
-}
-
-void HttpSession::on_body(error_code ec) {
-  reading_ = false;
-  disarm_timer();
-  if (closed_) return;
-  if (ec) {
-    if (ec == http::error::body_limit) {
-      in_exchange_ = true;
-      close_after_ = true;
-      fail_request(make_error(ErrorCode::kResourceExhausted, "the request body exceeds {} bytes (--max-body-bytes)",
-                              shared_->options.max_body_bytes),
-                   api_code::kRequestTooLarge, reject_reason::kBodyTooLarge);
-    } else if (ec == net::error::eof || ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-               ec == net::error::connection_reset) {
-      close_socket();
-    } else {
-      in_exchange_ = true;
-      close_after_ = true;
-      fail_request(Status(ErrorCode::kInvalidArgument, fmt::format("malformed HTTP request: {}", ec.message())), {},
-                   reject_reason::kInvalidRequest);
+  if (phase == ReadPhase::kHead) {
+    const auto& head = parser_->get();
+    const auto expect = head[http::field::expect];
+    if (!expect.empty() && boost::beast::iequals(expect, "100-continue") && !parser_->is_done()) {
+      // Answer before reading, or the client waits a second before sending.
+      continue_sent_ = true;
+      enqueue("HTTP/1.1 100 Continue\r\n\r\n");
+      return;  // the body is read once that is written (on_write)
     }
+    read(ReadPhase::kBody);
     return;
   }
   auto message = parser_->release();
@@ -349,6 +308,28 @@ void HttpSession::on_body(error_code ec) {
   request.body = std::move(message.body());
   request.remote_ip = remote_ip_;
   dispatch(std::move(request));
+}
+
+void HttpSession::on_read_error(error_code ec) {
+  if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::operation_aborted ||
+      ec == net::error::connection_reset || ec == ssl::error::stream_truncated) {
+    close_socket();  // the client closed (between requests or mid-request), or the idle timeout fired
+    return;
+  }
+  in_exchange_ = true;
+  close_after_ = true;
+  if (ec == http::error::body_limit) {
+    fail_request(make_error(ErrorCode::kResourceExhausted, "the request body exceeds {} bytes (--max-body-bytes)",
+                            shared_->options.max_body_bytes),
+                 api_code::kRequestTooLarge, reject_reason::kBodyTooLarge);
+  } else if (ec == http::error::header_limit) {
+    fail_request(make_error(ErrorCode::kInvalidArgument, "the request headers exceed {} bytes",
+                            shared_->options.max_header_bytes),
+                 {}, reject_reason::kInvalidRequest);
+  } else {
+    fail_request(Status(ErrorCode::kInvalidArgument, fmt::format("malformed HTTP request: {}", ec.message())), {},
+                 reject_reason::kInvalidRequest);
+  }
 }
 
 void HttpSession::dispatch(HttpRequest request) {
@@ -495,7 +476,7 @@ void HttpSession::on_write(error_code ec) {
   }
   if (continue_sent_ && !in_exchange_) {
     continue_sent_ = false;
-    read_body();
+    read(ReadPhase::kBody);
     return;
   }
   if (in_exchange_ && response_done_) finish_exchange();
