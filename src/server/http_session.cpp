@@ -84,6 +84,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void graceful_close();
   void linger();
   void close_socket();
+  void unpin();
 
   std::variant<tcp::socket, ssl::stream<tcp::socket>> stream_;
   std::shared_ptr<ServerShared> shared_;
@@ -110,6 +111,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::size_t buffered_bytes_ = 0;
   std::size_t lingered_bytes_ = 0;
   std::array<char, 4096> scratch_{};
+  std::shared_ptr<HttpSession> pinned_;  // self, while nothing else holds the session (see watch())
 };
 
 // The handler's side of one request: posts everything onto the session's
@@ -350,9 +352,15 @@ void HttpSession::dispatch(HttpRequest request) {
 }
 
 void HttpSession::watch() {
-  // Bytes of a pipelined request already buffered: stop watching (a read
-  // now could wait forever, the client waits for this response first).
-  if (reading_ || closed_ || buffer_.size() > 0) return;
+  if (reading_ || closed_) return;
+  if (buffer_.size() > 0) {
+    // Bytes of a pipelined request already buffered: stop watching (a read
+    // now could wait forever, the client waits for this response first).
+    // No read holds the session now, and the exchange holds it weakly:
+    // pinned, it stays until the response is written.
+    pinned_ = shared_from_this();
+    return;
+  }
   reading_ = true;
   std::visit(
       [this](auto& stream) {
@@ -484,6 +492,7 @@ void HttpSession::on_write(error_code ec) {
 
 void HttpSession::finish_exchange() {
   in_exchange_ = false;
+  unpin();
   if (exchange_) shared_->active_exchanges.fetch_sub(1);
   exchange_.reset();
   if (close_after_) {
@@ -527,9 +536,16 @@ void HttpSession::linger() {
 void HttpSession::close_socket() {
   if (closed_) return;
   closed_ = true;
+  unpin();
   disarm_timer();
   error_code ignored;
   socket().close(ignored);
+}
+
+void HttpSession::unpin() {
+  // Released from the strand's queue, not here: this may be the last
+  // reference, and the caller is still running in the session.
+  if (pinned_) net::post(executor(), [pinned = std::move(pinned_)] {});
 }
 
 void start_session(tcp::socket socket, const std::shared_ptr<ServerShared>& shared, bool refuse) {
