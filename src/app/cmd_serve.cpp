@@ -102,7 +102,7 @@ void add_server_options(CLI::App& cmd, ServeFlags& f) {
   cmd.add_option("--port", h.port, "Port (0: any free port)")->capture_default_str();
   cmd.add_option("--io-threads", h.io_threads, "HTTP I/O threads")->capture_default_str();
   cmd.add_option("--max-body-bytes", h.max_body_bytes, "Largest request body (413 beyond)")->capture_default_str();
-  cmd.add_option("--max-header-bytes", h.max_header_bytes, "Largest request head (400 beyond)")->capture_default_str();
+  cmd.add_option("--max-header-bytes", h.max_header_bytes, "Largest request head (431 beyond)")->capture_default_str();
   cmd.add_option("--idle-timeout", f.idle_timeout_s, "Seconds a connection may wait for a request")
       ->capture_default_str();
   cmd.add_option("--max-connections", h.max_connections, "Open connections at most (503 beyond)")

@@ -17,6 +17,8 @@ Mapping mapping_for(ErrorCode code, std::string_view api_code) {
     case ErrorCode::kCorruptData:
       return {400, "invalid_request_error", {}};
     case ErrorCode::kUnsupported:
+      // A method the route does not take (the router sends Allow with it).
+      if (api_code == api_code::kMethodNotAllowed) return {405, "invalid_request_error", api_code::kMethodNotAllowed};
       return {400, "invalid_request_error", api_code::kUnsupportedParameter};
     case ErrorCode::kContextLengthExceeded:
       return {400, "invalid_request_error", api_code::kContextLengthExceeded};
@@ -28,8 +30,9 @@ Mapping mapping_for(ErrorCode code, std::string_view api_code) {
       return {429, "requests", api_code::kRateLimitExceeded};
     case ErrorCode::kResourceExhausted:
       // The same code covers a full queue (the engine's submit()) and a body
-      // past --max-body-bytes (the transport says which by the code string).
+      // or head past the transport's limits (it says which by the code string).
       if (api_code == api_code::kRequestTooLarge) return {413, "invalid_request_error", api_code::kRequestTooLarge};
+      if (api_code == api_code::kHeadersTooLarge) return {431, "invalid_request_error", api_code::kHeadersTooLarge};
       return {429, "server_overloaded", api_code::kQueueFull};
     case ErrorCode::kUnavailable:
       return {503, "service_unavailable", api_code::kServiceUnavailable};

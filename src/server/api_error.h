@@ -12,12 +12,14 @@
 //   ErrorCode                      code (default)            HTTP  type
 //   kInvalidArgument, kCorruptData (none)                    400   invalid_request_error
 //   kUnsupported                   "unsupported_parameter"   400   invalid_request_error
+//     ... with code "method_not_allowed"                     405   invalid_request_error
 //   kContextLengthExceeded         "context_length_exceeded" 400   invalid_request_error
 //   kNotFound                      "model_not_found"         404   invalid_request_error
 //   kUnauthenticated               "invalid_api_key"         401   invalid_request_error
 //   kRateLimited                   "rate_limit_exceeded"     429   requests
 //   kResourceExhausted             "queue_full"              429   server_overloaded
 //     ... with code "request_too_large"                      413   invalid_request_error
+//     ... with code "request_header_fields_too_large"        431   invalid_request_error
 //   kUnavailable                   "service_unavailable"     503   service_unavailable
 //   anything else                  (none)                    500   server_error
 //
@@ -47,6 +49,8 @@ inline constexpr std::string_view kInvalidApiKey = "invalid_api_key";
 inline constexpr std::string_view kRateLimitExceeded = "rate_limit_exceeded";
 inline constexpr std::string_view kQueueFull = "queue_full";
 inline constexpr std::string_view kRequestTooLarge = "request_too_large";
+inline constexpr std::string_view kHeadersTooLarge = "request_header_fields_too_large";
+inline constexpr std::string_view kMethodNotAllowed = "method_not_allowed";
 inline constexpr std::string_view kUnsupportedParameter = "unsupported_parameter";
 inline constexpr std::string_view kServiceUnavailable = "service_unavailable";
 }  // namespace api_code

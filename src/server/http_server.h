@@ -35,8 +35,9 @@ struct HttpServerOptions {
   std::string tls_cert_path;
   std::string tls_key_path;
   // Called (on an I/O thread) for each request the transport itself refuses,
-  // with the reason: "body_too_large", "invalid_request" (malformed or
-  // oversized head), "too_many_connections". For metrics; may be empty.
+  // with the reason: "body_too_large" (413), "headers_too_large" (431),
+  // "invalid_request" (malformed head), "too_many_connections". For
+  // metrics; may be empty.
   std::function<void(std::string_view reason)> on_refusal;
 };
 

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -70,6 +71,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   enum class ReadPhase { kHead, kBody };
   void read_request();
   void read(ReadPhase phase);
+  void parse_head();
+  void on_head_bytes(error_code ec, std::size_t n);
   void on_read(ReadPhase phase, error_code ec);
   void on_read_error(error_code ec);
   void dispatch(HttpRequest request);
@@ -95,6 +98,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::uint64_t timer_generation_ = 0;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::size_t head_bytes_ = 0;  // of the request head being read, parsed so far
 
   std::uint64_t seq_ = 0;  // exchanges started on this connection
   std::shared_ptr<Exchange> exchange_;
@@ -104,6 +108,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool reading_ = false;        // a read is outstanding (request or watch)
   bool writing_ = false;
   bool continue_sent_ = false;  // "100 Continue" queued for this request
+  bool head_only_ = false;      // the request is HEAD: its response is the head alone
   bool closing_ = false;        // graceful close under way: reads are drained and dropped
   bool closed_ = false;
   std::deque<std::string> outbox_;
@@ -263,16 +268,73 @@ void HttpSession::read_request() {
 void HttpSession::read(ReadPhase phase) {
   reading_ = true;
   arm_timer(shared_->options.idle_timeout);
+  if (phase == ReadPhase::kHead) {
+    head_bytes_ = 0;
+    // Posted, so a head already buffered (pipelined) completes later, as a
+    // read would, not inside the caller.
+    net::post(executor(), [self = shared_from_this()] { self->parse_head(); });
+    return;
+  }
   std::visit(
-      [this, phase](auto& stream) {
-        auto done = [self = shared_from_this(), phase](error_code ec, std::size_t) { self->on_read(phase, ec); };
-        if (phase == ReadPhase::kHead) {
-          http::async_read_header(stream, buffer_, *parser_, std::move(done));
-        } else {
-          http::async_read(stream, buffer_, *parser_, std::move(done));
-        }
+      [this](auto& stream) {
+        http::async_read(stream, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
+          self->on_read(ReadPhase::kBody, ec);
+        });
       },
       stream_);
+}
+
+// The head is parsed here, not by http::async_read_header: Beast 1.74 holds
+// header_limit against the bytes one put() leaves unparsed, not against the
+// whole head, so fields arriving a few at a time could grow a head without
+// bound. head_bytes_ counts what the parser took.
+void HttpSession::parse_head() {
+  if (closed_) {
+    on_read(ReadPhase::kHead, net::error::operation_aborted);
+    return;
+  }
+  const std::size_t limit = shared_->options.max_header_bytes;
+  error_code ec = http::error::need_more;
+  if (buffer_.size() > 0) {
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    head_bytes_ += used;
+  }
+  if (ec != http::error::need_more) {
+    if (!ec && head_bytes_ > limit) ec = http::error::header_limit;
+    on_read(ReadPhase::kHead, ec);
+    return;
+  }
+  if (head_bytes_ + buffer_.size() >= limit) {  // the unparsed rest of a field counts too
+    on_read(ReadPhase::kHead, http::error::header_limit);
+    return;
+  }
+  std::visit(
+      [this](auto& stream) {
+        stream.async_read_some(
+            buffer_.prepare(boost::beast::read_size(buffer_, 65536)),
+            [self = shared_from_this()](error_code ec, std::size_t n) { self->on_head_bytes(ec, n); });
+      },
+      stream_);
+}
+
+void HttpSession::on_head_bytes(error_code ec, std::size_t n) {
+  buffer_.commit(n);
+  if (ec == net::error::eof) {
+    // As Beast's reads say it: a head cut short, or a clean close before one.
+    if (parser_->got_some()) {
+      ec = {};
+      parser_->put_eof(ec);
+      if (!ec) ec = http::error::partial_message;
+    } else {
+      ec = http::error::end_of_stream;
+    }
+  }
+  if (ec || closed_) {
+    on_read(ReadPhase::kHead, ec);
+    return;
+  }
+  parse_head();
 }
 
 void HttpSession::on_read(ReadPhase phase, error_code ec) {
@@ -325,9 +387,10 @@ void HttpSession::on_read_error(error_code ec) {
                             shared_->options.max_body_bytes),
                  api_code::kRequestTooLarge, reject_reason::kBodyTooLarge);
   } else if (ec == http::error::header_limit) {
-    fail_request(make_error(ErrorCode::kInvalidArgument, "the request headers exceed {} bytes",
+    // parse_head() counted more than max_header_bytes, or Beast saw a line that long.
+    fail_request(make_error(ErrorCode::kResourceExhausted, "the request headers exceed {} bytes",
                             shared_->options.max_header_bytes),
-                 {}, reject_reason::kInvalidRequest);
+                 api_code::kHeadersTooLarge, reject_reason::kHeadersTooLarge);
   } else {
     fail_request(Status(ErrorCode::kInvalidArgument, fmt::format("malformed HTTP request: {}", ec.message())), {},
                  reject_reason::kInvalidRequest);
@@ -341,6 +404,7 @@ void HttpSession::dispatch(HttpRequest request) {
   shared_->active_exchanges.fetch_add(1);
   response_done_ = false;
   close_after_ = !request.keep_alive || shared_->draining.load();
+  head_only_ = request.method == "HEAD";
   watch();
   try {
     shared_->handler(std::move(request), exchange_);
@@ -417,7 +481,11 @@ void HttpSession::deliver_response(std::uint64_t seq, HttpResponse response, boo
   if (seq != seq_ || closed_ || !in_exchange_ || response_done_) return;
   close_after_ = close_after_ || response.close_connection || shared_->draining.load();
   std::string bytes = serialize_response_head(response, streamed, close_after_);
-  if (streamed) {
+  if (head_only_) {
+    // The head says what the body would be (Content-Length or chunked);
+    // none follows, and a stream's later chunks are dropped.
+    response_done_ = true;
+  } else if (streamed) {
     bytes += encode_chunk(response.body);
   } else {
     bytes += response.body;

@@ -69,14 +69,43 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/debug/stall", Route::kDebugStall},
 };
 
-Route find_route(std::string_view method, std::string_view path) {
+std::string_view without_trailing_slash(std::string_view path) {
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  return path;
+}
+
+// HEAD is served wherever GET is (the transport sends the head only).
+bool takes_method(const RouteSpec& spec, std::string_view method) {
+  return spec.method == method || (spec.method == "GET" && method == "HEAD");
+}
+
+// A hidden route (/debug/stall without --enable-test-hooks) does not exist.
+bool route_enabled(Route route, const ServerOptions& options) {
+  return route != Route::kDebugStall || options.enable_test_hooks;
+}
+
+Route find_route(std::string_view method, std::string_view path) {
+  path = without_trailing_slash(path);
   for (const auto& spec : kRoutes) {
-    if (spec.path == path && spec.method == method) {
+    if (spec.path == path && takes_method(spec, method)) {
       return spec.route;
     }
   }
   return Route::kNone;
+}
+
+// The Allow header of a path the router knows ("GET, HEAD"), "" for an
+// unknown path.
+std::string allowed_methods(std::string_view path, const ServerOptions& options) {
+  path = without_trailing_slash(path);
+  std::string allow;
+  for (const auto& spec : kRoutes) {
+    if (spec.path != path || !route_enabled(spec.route, options)) continue;
+    if (!allow.empty()) allow += ", ";
+    allow += spec.method;
+    if (spec.method == "GET") allow += ", HEAD";
+  }
+  return allow;
 }
 
 bool needs_key(Route route, const ServerOptions& options) {
@@ -128,6 +157,16 @@ class Router {
 
     const Route route = find_route(request.method, request.path);
     if (route == Route::kNone) {
+      if (const std::string allow = allowed_methods(request.path, ctx_.options); !allow.empty()) {
+        const ApiError error =
+            api_error(make_error(ErrorCode::kUnsupported, "Method {} is not allowed on {} (allowed: {})",
+                                 request.method, request.path, allow),
+                      {.code = api_code::kMethodNotAllowed});
+        HttpResponse response = error_response(error, info);
+        response.headers.emplace_back("Allow", allow);
+        finish(exchange, info, std::move(response), error.message);
+        return;
+      }
       const ApiError error =
           api_error(make_error(ErrorCode::kNotFound, "Invalid URL ({} {})", request.method, request.path),
                     {.code = "unknown_url"});

@@ -9,8 +9,13 @@
 //   GET  /metrics  Prometheus text (key with --metrics-auth)
 //   POST /debug/stall?ms=N                       only with --enable-test-hooks
 //
+// HEAD is answered wherever GET is (same status and headers, Content-Length
+// of the GET body, no body: the transport drops it). A known path asked with
+// another method is 405 with Allow; an unknown path is 404.
+//
 // Every response carries X-Request-Id; every refusal is an api_error()
-// body (api_error.h), 401 with WWW-Authenticate, 429/503 with Retry-After.
+// body (api_error.h), 401 with WWW-Authenticate, 405 with Allow, 429/503
+// with Retry-After.
 #pragma once
 
 #include <string>

@@ -28,6 +28,7 @@ inline constexpr std::string_view kQueueFull = "queue_full";
 inline constexpr std::string_view kInvalidRequest = "invalid_request";
 inline constexpr std::string_view kContextLength = "context_length";
 inline constexpr std::string_view kBodyTooLarge = "body_too_large";
+inline constexpr std::string_view kHeadersTooLarge = "headers_too_large";
 inline constexpr std::string_view kUnauthenticated = "unauthenticated";
 inline constexpr std::string_view kRateLimited = "rate_limited";
 inline constexpr std::string_view kNotReady = "not_ready";

@@ -119,11 +119,28 @@ describe('request errors', { skip }, () => {
     assertOpenAIError(r, 413);
   });
 
-  it('unknown routes are 404; wrong methods are 404 or 405', async () => {
+  it('unknown routes are 404; wrong methods are 405 with Allow; HEAD is answered where GET is', async () => {
     const r = await fetch(`${server.url}/v1/nonexistent`);
     assert.equal(r.status, 404);
     const g = await fetch(`${server.url}/v1/completions`);
-    assert.ok(g.status === 404 || g.status === 405, String(g.status));
+    assert.equal(g.headers.get('allow'), 'POST');
+    assertOpenAIError({ status: g.status, body: await g.json() }, 405, { code: 'method_not_allowed' });
+    for (const route of ['/health', '/ready', '/version', '/v1/models', '/metrics']) {
+      const h = await fetch(`${server.url}${route}`, { method: 'HEAD' });
+      assert.equal(h.status, 200, route);
+      assert.ok(Number(h.headers.get('content-length')) > 0, route);
+      assert.equal(await h.text(), '', route);
+    }
+  });
+
+  it('request headers over --max-header-bytes (16 KiB default) are 431', async () => {
+    let r;
+    try {
+      r = await fetch(`${server.url}/v1/models`, { headers: { 'x-big': 'a'.repeat(64 << 10) } });
+    } catch (e) {
+      assert.fail(`the server dropped the connection instead of answering 431: ${e.cause ?? e}`);
+    }
+    assertOpenAIError({ status: r.status, body: await r.json() }, 431, { code: 'request_header_fields_too_large' });
   });
 
   it('keeps serving after all of that', async () => {

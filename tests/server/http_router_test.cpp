@@ -124,7 +124,65 @@ TEST(HttpRouterTest, BadJsonAndUnknownRoutes) {
   EXPECT_EQ(missing.status, 400);
   auto unknown = client.request("GET", "/v1/nothing");
   EXPECT_EQ(unknown.status, 404);
-  EXPECT_EQ(client.request("GET", "/v1/chat/completions").status, 404);  // wrong method
+  EXPECT_EQ(client.request("GET", "/v1/chat/completions").status, 405);  // wrong method
+  EXPECT_EQ(server.backend.stats().running, 0);
+}
+
+// HEAD on every GET route: the GET's status and headers, Content-Length of
+// its body, and no body (the next response on the connection is intact).
+TEST(HttpRouterTest, HeadOnGetRoutesAnswersTheHeadOnly) {
+  RouterServer server;
+  TestClient client(server.port());
+  for (const std::string path : {"/health", "/ready", "/version", "/v1/models", "/metrics", "/health/"}) {
+    const auto get = client.request("GET", path);
+    ASSERT_EQ(get.status, 200) << path;
+    client.send("HEAD", path);
+    const auto head = client.read_head();
+    ASSERT_TRUE(head.ok) << path;
+    EXPECT_EQ(head.status, 200) << path;
+    EXPECT_EQ(head.header("Content-Type"), get.header("Content-Type")) << path;
+    EXPECT_FALSE(head.header("X-Request-Id").empty()) << path;
+    const std::string length = head.header("Content-Length");
+    ASSERT_FALSE(length.empty()) << path;
+    if (path == "/metrics") {
+      EXPECT_GT(std::stoul(length), 0u);  // the numbers move between scrapes
+    } else {
+      EXPECT_EQ(length, std::to_string(get.body.size())) << path;
+    }
+  }
+  const auto after = client.request("GET", "/version");
+  ASSERT_TRUE(after.ok) << after.error;
+  EXPECT_TRUE(nlohmann::json::parse(after.body).contains("version"));
+}
+
+TEST(HttpRouterTest, AKnownPathWithTheWrongMethodIs405WithAllow) {
+  RouterServer server;
+  TestClient client(server.port());
+  struct Case {
+    std::string method, path, allow;
+  };
+  const Case cases[] = {{"POST", "/health", "GET, HEAD"},        {"DELETE", "/v1/models", "GET, HEAD"},
+                        {"GET", "/v1/chat/completions", "POST"}, {"PUT", "/v1/completions/", "POST"},
+                        {"OPTIONS", "/metrics", "GET, HEAD"},    {"GET", "/tokenize", "POST"}};
+  for (const Case& c : cases) {
+    const auto res = client.request(c.method, c.path);
+    ASSERT_TRUE(res.ok) << c.method << " " << c.path << ": " << res.error;
+    EXPECT_EQ(res.status, 405) << c.method << " " << c.path;
+    EXPECT_EQ(res.header("Allow"), c.allow) << c.method << " " << c.path;
+    const auto j = nlohmann::json::parse(res.body);
+    EXPECT_EQ(j["error"]["type"], "invalid_request_error");
+    EXPECT_EQ(j["error"]["code"], "method_not_allowed");
+    EXPECT_NE(j["error"]["message"].get<std::string>().find(c.method), std::string::npos);
+  }
+  // HEAD on a POST route: 405 too, head only.
+  client.send("HEAD", "/v1/completions");
+  const auto head = client.read_head();
+  ASSERT_TRUE(head.ok);
+  EXPECT_EQ(head.status, 405);
+  EXPECT_EQ(head.header("Allow"), "POST");
+  EXPECT_EQ(client.request("GET", "/health").status, 200);
+  // A route hidden without --enable-test-hooks stays unknown.
+  EXPECT_EQ(client.request("GET", "/debug/stall").status, 404);
   EXPECT_EQ(server.backend.stats().running, 0);
 }
 

@@ -130,13 +130,82 @@ TEST(HttpServerTest, MalformedRequestsGet400) {
   EXPECT_TRUE(client.server_closed());
 }
 
-TEST(HttpServerTest, OversizedHeadersGet400) {
-  EchoServer echo(HttpServerOptions{.max_header_bytes = 1024});
+// 431 with the error body, whatever part of the head is too long, also when
+// the client is still sending it; then the connection closes.
+TEST(HttpServerTest, OversizedHeadsGet431) {
+  std::atomic<int> refusals{0};
+  HttpServerOptions options{.max_header_bytes = 1024};
+  options.on_refusal = [&refusals](std::string_view reason) {
+    if (reason == "headers_too_large") ++refusals;
+  };
+  EchoServer echo(options);
+  const std::string big(4000, 'a');
+  std::string many_fields;
+  for (int i = 0; i < 100; ++i) many_fields += fmt::format("X-F{}: value\r\n", i);
+  const std::vector<std::string> heads = {
+      "GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n",                         // one long field
+      "GET /echo?" + big + " HTTP/1.1\r\nHost: x\r\n\r\n",                                   // a long start line
+      "GET /echo HTTP/1.1\r\nHost: x\r\n" + many_fields + "\r\n",                            // many short fields
+      "GET /echo HTTP/1.1\r\nHost: x\r\nX-Huge: " + std::string(8 << 20, 'h') + "\r\n\r\n",  // far past it
+  };
+  for (const auto& head : heads) {
+    SCOPED_TRACE(head.substr(0, 40));
+    TestClient client(echo.port());
+    client.send_raw(head);
+    auto res = client.read();
+    ASSERT_TRUE(res.ok) << res.error << " (head of " << head.size() << " bytes)";
+    ASSERT_EQ(res.status, 431) << res.body;
+    const auto j = nlohmann::json::parse(res.body);
+    EXPECT_EQ(j["error"]["type"], "invalid_request_error");
+    EXPECT_EQ(j["error"]["code"], "request_header_fields_too_large");
+    EXPECT_NE(j["error"]["message"].get<std::string>().find("1024"), std::string::npos);
+    EXPECT_EQ(res.header("Connection"), "close");
+    EXPECT_TRUE(client.server_closed());
+  }
+  // Fields sent a few at a time: each piece is small, the head is not.
+  {
+    TestClient client(echo.port());
+    client.send_raw("GET /echo HTTP/1.1\r\nHost: x\r\n");
+    for (int i = 0; i < 40; ++i) {
+      client.send_raw(fmt::format("X-Slow-{:02}: {}\r\n", i, std::string(40, 's')));
+      std::this_thread::sleep_for(1ms);
+    }
+    client.send_raw("\r\n");
+    auto res = client.read();
+    ASSERT_TRUE(res.ok) << res.error;
+    EXPECT_EQ(res.status, 431) << res.body;
+  }
+  EXPECT_EQ(refusals.load(), static_cast<int>(heads.size()) + 1);
+  // A head within the limit is served.
   TestClient client(echo.port());
-  auto res = client.request("GET", "/echo", {}, {{"X-Big", std::string(4000, 'a')}});
-  ASSERT_TRUE(res.ok);
-  EXPECT_EQ(res.status, 400);
-  EXPECT_NE(res.body.find("headers exceed"), std::string::npos);
+  EXPECT_EQ(client.request("GET", "/echo", {}, {{"X-Small", std::string(100, 'a')}}).status, 200);
+}
+
+// HEAD gets the head a GET would get, Content-Length included, and no body:
+// the next response on the connection starts right after it.
+TEST(HttpServerTest, HeadAnswersTheHeadWithoutTheBody) {
+  EchoServer echo;
+  TestClient client(echo.port());
+  const auto get = client.request("GET", "/echo");
+  ASSERT_EQ(get.status, 200);
+  client.send_raw("HEAD /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto head = client.read_head();
+  ASSERT_TRUE(head.ok);
+  EXPECT_EQ(head.status, 200);
+  // The echo names the method, which is one byte longer than "GET".
+  EXPECT_EQ(head.header("Content-Length"), std::to_string(get.body.size() + 1));
+  auto next = client.request("GET", "/echo?after=head");
+  ASSERT_TRUE(next.ok) << next.error;
+  EXPECT_EQ(nlohmann::json::parse(next.body)["query"], "after=head");
+
+  // A streamed response to HEAD ends with its head.
+  client.send_raw("HEAD /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto stream_head = client.read_head();
+  ASSERT_TRUE(stream_head.ok);
+  EXPECT_EQ(stream_head.header("Transfer-Encoding"), "chunked");
+  next = client.request("GET", "/echo?after=stream");
+  ASSERT_TRUE(next.ok) << next.error;
+  EXPECT_EQ(nlohmann::json::parse(next.body)["query"], "after=stream");
 }
 
 TEST(HttpServerTest, StreamsChunks) {
