@@ -13,6 +13,8 @@ void fill_kernel_table_amx(KernelTable& t) {
   auto slot = [](GgmlType type) { return static_cast<std::uint32_t>(type); };
   t.pack_bf16_strip[slot(GgmlType::kQ8_0)] = amx::pack_bf16_strip_q8_0;
   t.pack_bf16_strip[slot(GgmlType::kQ4_0)] = amx::pack_bf16_strip_q4_0;
+  t.pack_bf16_strip[slot(GgmlType::kQ4_K)] = amx::pack_bf16_strip_q4_K;
+  t.pack_bf16_strip[slot(GgmlType::kQ6_K)] = amx::pack_bf16_strip_q6_K;
   t.pack_bf16_strip[slot(GgmlType::kBF16)] = amx::pack_bf16_strip_bf16;
   // Quantized weights lose little to bf16 (their own step is coarser); f32
   // and f16 weights keep their precision on the AVX-512 paths.

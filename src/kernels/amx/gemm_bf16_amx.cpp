@@ -135,6 +135,66 @@ void pack_bf16_strip_q4_0(const void* w, std::size_t stride, int n_rows, std::in
   zero_rows(n_rows, k, strip);
 }
 
+// Q4_K: one 32-value sub-block per k-step, y = (d * sc) * v - dmin * m with
+// the two roundings of the scalar dequantizer.
+void pack_bf16_strip_q4_K(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip) {
+  const __m512i low4 = _mm512_set1_epi32(0xf);
+  for (int j = 0; j < n_rows; ++j) {
+    const auto* blocks = reinterpret_cast<const BlockQ4_K*>(static_cast<const std::byte*>(w) + j * stride);
+    for (std::int64_t b = 0; b < k / kQK_K; ++b) {
+      const BlockQ4_K& x = blocks[b];
+      const float d = f16_scale(x.d), dmin = f16_scale(x.dmin);
+      for (int sub = 0; sub < 8; ++sub) {
+        std::uint8_t sc, m;
+        k_scale_min(sub, x.scales, &sc, &m);
+        const __m512 d1 = _mm512_set1_ps(d * sc), m1 = _mm512_set1_ps(dmin * m);
+        const std::uint8_t* q = x.qs + 32 * (sub / 2);
+        __m512 half[2];
+        for (int h = 0; h < 2; ++h) {
+          __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16 * h)));
+          v = sub % 2 == 0 ? _mm512_and_si512(v, low4) : _mm512_srli_epi32(v, 4);
+          half[h] = _mm512_sub_ps(_mm512_mul_ps(d1, _mm512_cvtepi32_ps(v)), m1);
+        }
+        _mm512_store_si512(strip_row(strip, 8 * b + sub, j), to_bf16(half[0], half[1]));
+      }
+    }
+  }
+  zero_rows(n_rows, k, strip);
+}
+
+// Q6_K: 6-bit levels from the low-nibble and high-2-bit planes, a scale per
+// 16 values, y = (d * sc) * (level - 32).
+void pack_bf16_strip_q6_K(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip) {
+  const __m512i low4 = _mm512_set1_epi32(0xf), three = _mm512_set1_epi32(3), bias = _mm512_set1_epi32(32);
+  for (int j = 0; j < n_rows; ++j) {
+    const auto* blocks = reinterpret_cast<const BlockQ6_K*>(static_cast<const std::byte*>(w) + j * stride);
+    for (std::int64_t b = 0; b < k / kQK_K; ++b) {
+      const BlockQ6_K& x = blocks[b];
+      const float d = f16_scale(x.d);
+      for (int hb = 0; hb < 2; ++hb) {  // 128-value halves of the block
+        const std::uint8_t* ql = x.ql + 64 * hb;
+        const std::uint8_t* qh = x.qh + 32 * hb;
+        for (int g = 0; g < 4; ++g) {  // 32-value groups of the half
+          __m512 half[2];
+          for (int h = 0; h < 2; ++h) {
+            const __m512i lo_bytes =
+                _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ql + 32 * (g % 2) + 16 * h)));
+            const __m512i hi_bytes =
+                _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qh + 16 * h)));
+            const __m512i lo = g < 2 ? _mm512_and_si512(lo_bytes, low4) : _mm512_srli_epi32(lo_bytes, 4);
+            const __m512i hi = _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(hi_bytes, 2 * g), three), 4);
+            const __m512i level = _mm512_sub_epi32(_mm512_or_si512(lo, hi), bias);
+            const __m512 scale = _mm512_set1_ps(d * x.scales[8 * hb + 2 * g + h]);
+            half[h] = _mm512_mul_ps(scale, _mm512_cvtepi32_ps(level));
+          }
+          _mm512_store_si512(strip_row(strip, 8 * b + 4 * hb + g, j), to_bf16(half[0], half[1]));
+        }
+      }
+    }
+  }
+  zero_rows(n_rows, k, strip);
+}
+
 void pack_bf16_strip_bf16(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip) {
   const std::int64_t steps = k / kBf16StepK;
   for (int j = 0; j < n_rows; ++j) {
