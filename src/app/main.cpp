@@ -1,5 +1,7 @@
 // servir: one binary, many subcommands (inspect, testmodel, serve, ...).
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include <CLI/CLI.hpp>
 
@@ -36,10 +38,18 @@ int main(int argc, char** argv) {
   servir::app::register_serve_command(app);
   servir::app::register_loadtest_command(app);
 
+  int rc = 0;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    rc = app.exit(e);
   }
-  return 0;
+  // Write what the asynchronous logger still holds; when stderr is a pipe
+  // nobody reads, leave without the static destructors that would wait on
+  // its blocked writer thread.
+  if (!servir::shutdown_logging(std::chrono::seconds(2))) {
+    std::fflush(stdout);
+    std::_Exit(rc);
+  }
+  return rc;
 }
