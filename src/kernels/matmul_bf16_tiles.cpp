@@ -48,7 +48,11 @@ struct PanelScratch {
 
 bool use_bf16_tiles(const KernelTable& table, GgmlType w_type, std::int64_t m, std::int64_t k) {
   const auto slot = static_cast<std::uint32_t>(w_type);
-  if (table.gemm_bf16_strip == nullptr || !table.bf16_tiles_for[slot] || k % kBf16StepK != 0) return false;
+  if (table.gemm_bf16_strip == nullptr || k % kBf16StepK != 0) return false;
+  if (table.pack_bf16_split_strip[slot] != nullptr && table.pack_bf16_act_lo != nullptr) {
+    return m >= table.bf16_split_min_rows;
+  }
+  if (!table.bf16_tiles_for[slot]) return false;
   if (table.pack_bf16_strip[slot] != nullptr) return m >= table.bf16_tile_min_rows;
   return table.to_f32[slot] != nullptr && table.pack_bf16_row != nullptr && m >= table.bf16_tile_min_rows_generic;
 }
@@ -56,15 +60,24 @@ bool use_bf16_tiles(const KernelTable& table, GgmlType w_type, std::int64_t m, s
 void matmul_bf16_tiles(KernelContext& ctx, const TensorView& a, const TensorView& w, const TensorView& c) {
   const KernelTable& table = ctx.kernels();
   const std::int64_t M = a.rows(), K = w.cols(), N = w.rows();
+  // Split mode (gemm_bf16.h) runs the tiles over 3K values.
+  const PackBf16SplitStripFn split_pack = table.pack_bf16_split_strip[static_cast<std::uint32_t>(w.type)];
+  const std::int64_t tile_k = split_pack != nullptr ? 3 * K : K;
   const std::int64_t groups = (M + kBf16GroupRows - 1) / kBf16GroupRows;
-  const std::size_t group_elems = static_cast<std::size_t>(K / kBf16StepK) * kBf16GroupStepElems;
+  const std::size_t segment_elems = static_cast<std::size_t>(K / kBf16StepK) * kBf16GroupStepElems;
+  const std::size_t group_elems = static_cast<std::size_t>(tile_k / kBf16StepK) * kBf16GroupStepElems;
   auto* act = reinterpret_cast<std::uint16_t*>(
       ctx.scratch(static_cast<std::size_t>(groups) * group_elems * sizeof(std::uint16_t)));
   const std::size_t lda = a.row_stride() / sizeof(float);
   ctx.parallel_for(groups, 1, [&](std::int64_t g0, std::int64_t g1) {
     for (std::int64_t g = g0; g < g1; ++g) {
       const int rows = static_cast<int>(std::min<std::int64_t>(kBf16GroupRows, M - g * kBf16GroupRows));
-      table.pack_bf16_act(a.row_f32(g * kBf16GroupRows), lda, rows, K, act + g * group_elems);
+      std::uint16_t* group = act + g * group_elems;
+      table.pack_bf16_act(a.row_f32(g * kBf16GroupRows), lda, rows, K, group);
+      if (split_pack != nullptr) {  // [hi | hi | lo]
+        std::copy_n(group, segment_elems, group + segment_elems);
+        table.pack_bf16_act_lo(a.row_f32(g * kBf16GroupRows), lda, rows, K, group + 2 * segment_elems);
+      }
     }
   });
 
@@ -72,11 +85,11 @@ void matmul_bf16_tiles(KernelContext& ctx, const TensorView& a, const TensorView
   const ToF32Fn to_f32 = table.to_f32[static_cast<std::uint32_t>(w.type)];
   const std::size_t ldc = c.row_stride() / sizeof(float);
   const std::int64_t strips = (N + kBf16StripRows - 1) / kBf16StripRows;
-  const std::size_t strip_elems = static_cast<std::size_t>(K) * kBf16StripRows;
+  const std::size_t strip_elems = static_cast<std::size_t>(tile_k) * kBf16StripRows;
   const std::int64_t panel_strips =
       std::max<std::int64_t>(1, static_cast<std::int64_t>(kPanelBytes / (strip_elems * sizeof(std::uint16_t))));
   const std::int64_t block_rows = std::max<std::int64_t>(
-      2 * kBf16GroupRows, static_cast<std::int64_t>(kActBlockBytes / (static_cast<std::size_t>(K) * 2)) /
+      2 * kBf16GroupRows, static_cast<std::int64_t>(kActBlockBytes / (static_cast<std::size_t>(tile_k) * 2)) /
                               (2 * kBf16GroupRows) * (2 * kBf16GroupRows));
   ctx.parallel_for(strips, 1, [&](std::int64_t s0, std::int64_t s1) {
     thread_local PanelScratch scratch;
@@ -87,6 +100,10 @@ void matmul_bf16_tiles(KernelContext& ctx, const TensorView& a, const TensorView
         std::uint16_t* strip = scratch.strips.get() + static_cast<std::size_t>(s - p0) * strip_elems;
         const std::int64_t n0 = s * kBf16StripRows;
         const int rows = static_cast<int>(std::min<std::int64_t>(kBf16StripRows, N - n0));
+        if (split_pack != nullptr) {
+          split_pack(w.row(n0), w.row_stride(), rows, K, strip);
+          continue;
+        }
         if (pack != nullptr) {
           pack(w.row(n0), w.row_stride(), rows, K, strip);
           continue;
@@ -106,7 +123,7 @@ void matmul_bf16_tiles(KernelContext& ctx, const TensorView& a, const TensorView
         for (std::int64_t s = p0; s < p1; ++s) {
           const std::int64_t n0 = s * kBf16StripRows;
           const int cols = static_cast<int>(std::min<std::int64_t>(kBf16StripRows, N - n0));
-          table.gemm_bf16_strip(scratch.strips.get() + static_cast<std::size_t>(s - p0) * strip_elems, cols, K,
+          table.gemm_bf16_strip(scratch.strips.get() + static_cast<std::size_t>(s - p0) * strip_elems, cols, tile_k,
                                 act_block, m_rows, c.row_f32(m0) + n0, ldc);
         }
       }

@@ -16,13 +16,16 @@ void fill_kernel_table_amx(KernelTable& t) {
   t.pack_bf16_strip[slot(GgmlType::kQ4_K)] = amx::pack_bf16_strip_q4_K;
   t.pack_bf16_strip[slot(GgmlType::kQ6_K)] = amx::pack_bf16_strip_q6_K;
   t.pack_bf16_strip[slot(GgmlType::kBF16)] = amx::pack_bf16_strip_bf16;
-  // Quantized weights lose little to bf16 (their own step is coarser); f32
-  // and f16 weights keep their precision on the AVX-512 paths.
+  // Quantized weights lose little to bf16 (their own step is coarser); f16
+  // weights take split mode (exact weights), f32 weights keep the f32 path.
   for (const DTypeTraits& d : all_dtype_traits()) {
     const bool quantized =
         d.type != GgmlType::kF32 && d.type != GgmlType::kF16 && d.to_f32 != nullptr && d.vec_dot != nullptr;
     t.bf16_tiles_for[slot(d.type)] = quantized;
   }
+  t.pack_bf16_split_strip[slot(GgmlType::kF16)] = amx::pack_bf16_split_strip_f16;
+  t.pack_bf16_act_lo = amx::pack_bf16_act_lo;
+  t.bf16_split_min_rows = 32;
   t.pack_bf16_row = amx::pack_bf16_row;
   t.pack_bf16_act = amx::pack_bf16_act;
   t.gemm_bf16_strip = amx::gemm_bf16_strip;

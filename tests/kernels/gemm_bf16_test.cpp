@@ -11,6 +11,7 @@
 #include "isa_param.h"
 #include "kernels/dtype_traits.h"
 #include "kernels/gemm_bf16.h"
+#include "util/half.h"
 
 namespace servir::kernels {
 namespace {
@@ -96,6 +97,43 @@ TEST(Bf16Tiles, RowAndActivationPackersMatchScalar) {
     t.pack_bf16_row(a.data() + j % 16 * lda, K, j, got.get());
   }
   for (std::int64_t i = 0; i < 32 * K; ++i) ASSERT_EQ(got.get()[i], want.get()[i]) << "row packer at " << i;
+}
+
+// Split mode: the f16 strip packer and the low-half activation packer
+// against their scalar twins, bit for bit; hi + lo gives back every f16
+// weight exactly.
+TEST(Bf16Tiles, SplitPackersMatchScalar) {
+  REQUIRE_AMX();
+  constexpr std::int64_t K = 96;
+  const PackBf16SplitStripFn pack = t.pack_bf16_split_strip[static_cast<std::uint32_t>(GgmlType::kF16)];
+  ASSERT_NE(pack, nullptr);
+  const auto w_f32 = random_values(32 * K, 21);
+  std::vector<std::uint16_t> w(32 * K);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = f32_to_f16(w_f32[i]);
+  for (int n_rows : {1, 17, 32}) {
+    AlignedBuf want(3 * 32 * K), got(3 * 32 * K);
+    ref::pack_bf16_split_strip_f16(w.data(), K * 2, n_rows, K, want.get());
+    pack(w.data(), K * 2, n_rows, K, got.get());
+    for (std::int64_t i = 0; i < 3 * 32 * K; ++i) ASSERT_EQ(got.get()[i], want.get()[i]) << n_rows << " at " << i;
+  }
+  AlignedBuf strip(3 * 32 * K);
+  pack(w.data(), K * 2, 32, K, strip.get());
+  for (int j = 0; j < 32; ++j) {
+    for (std::int64_t i = 0; i < K; ++i) {
+      const std::int64_t s = i / 32, e = i % 32;
+      const float hi = bf16_to_f32(strip.get()[(s * 32 + j) * 32 + e]);
+      const float lo = bf16_to_f32(strip.get()[((K / 32 + s) * 32 + j) * 32 + e]);
+      ASSERT_EQ(hi + lo, f16_to_f32(w[j * K + i])) << j << "," << i;
+    }
+  }
+  const std::size_t lda = K + 3;
+  const auto a = random_values(16 * lda, 4);
+  for (int n_rows : {1, 16}) {
+    AlignedBuf want(16 * K), got(16 * K);
+    ref::pack_bf16_act_lo(a.data(), lda, n_rows, K, want.get());
+    t.pack_bf16_act_lo(a.data(), lda, n_rows, K, got.get());
+    for (std::int64_t i = 0; i < 16 * K; ++i) ASSERT_EQ(got.get()[i], want.get()[i]) << n_rows << " at " << i;
+  }
 }
 
 // The tile kernel against the scalar product of the same packed bf16

@@ -206,6 +206,33 @@ void pack_bf16_strip_bf16(const void* w, std::size_t stride, int n_rows, std::in
   zero_rows(n_rows, k, strip);
 }
 
+// hi = bf16(x) and lo = bf16(x - hi) of 32 f32 values (lo = values 0..15).
+void split_bf16(__m512 lo_half, __m512 hi_half, __m512i* hi, __m512i* lo) {
+  *hi = to_bf16(lo_half, hi_half);
+  // bf16 back to f32: the 16 bits of each value to the top of a dword.
+  const __m512 h0 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(*hi)), 16));
+  const __m512 h1 =
+      _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(*hi, 1)), 16));
+  *lo = to_bf16(_mm512_sub_ps(lo_half, h0), _mm512_sub_ps(hi_half, h1));
+}
+
+void pack_bf16_split_strip_f16(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip) {
+  const std::int64_t steps = k / kBf16StepK;
+  for (int j = 0; j < n_rows; ++j) {
+    const auto* row = reinterpret_cast<const std::uint16_t*>(static_cast<const std::byte*>(w) + j * stride);
+    for (std::int64_t s = 0; s < steps; ++s) {
+      const __m512 x0 = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 32 * s)));
+      const __m512 x1 = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 32 * s + 16)));
+      __m512i hi, lo;
+      split_bf16(x0, x1, &hi, &lo);
+      _mm512_store_si512(strip_row(strip, s, j), hi);
+      _mm512_store_si512(strip_row(strip, steps + s, j), lo);
+      _mm512_store_si512(strip_row(strip, 2 * steps + s, j), hi);
+    }
+  }
+  zero_rows(n_rows, 3 * k, strip);
+}
+
 void pack_bf16_row(const float* row, std::int64_t k, int j, std::uint16_t* strip) {
   for (std::int64_t s = 0; s < k / kBf16StepK; ++s) {
     const __m512 lo = _mm512_loadu_ps(row + s * kBf16StepK), hi = _mm512_loadu_ps(row + s * kBf16StepK + 16);
@@ -225,6 +252,24 @@ void pack_bf16_act(const float* a, std::size_t lda, int n_rows, std::int64_t k, 
       }
     }
     transpose_16x16(r);  // r[p] = the pair (2p, 2p + 1) of every row
+    std::uint16_t* dst = act + s * kBf16GroupStepElems;
+    for (int p = 0; p < 16; ++p) _mm512_storeu_si512(dst + p * 32, r[p]);
+  }
+}
+
+void pack_bf16_act_lo(const float* a, std::size_t lda, int n_rows, std::int64_t k, std::uint16_t* act) {
+  for (std::int64_t s = 0; s < k / kBf16StepK; ++s) {
+    __m512i r[16];
+    for (int m = 0; m < 16; ++m) {
+      if (m < n_rows) {
+        const float* p = a + m * lda + s * kBf16StepK;
+        __m512i hi;
+        split_bf16(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16), &hi, &r[m]);
+      } else {
+        r[m] = _mm512_setzero_si512();
+      }
+    }
+    transpose_16x16(r);
     std::uint16_t* dst = act + s * kBf16GroupStepElems;
     for (int p = 0; p < 16; ++p) _mm512_storeu_si512(dst + p * 32, r[p]);
   }
