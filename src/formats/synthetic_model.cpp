@@ -212,6 +212,17 @@ Status write_gguf(const SyntheticModelSpec& spec) {
         [name, seed, type, row, encode](std::span<std::byte> out) { fill_tensor(name, seed, type, row, encode, out); });
     if (!st.ok()) return st;
   }
+  if (!spec.rope_freqs.empty()) {
+    if (spec.rope_freqs.size() != static_cast<std::size_t>(c.rope_dim / 2)) {
+      return make_error(ErrorCode::kInvalidArgument, "rope_freqs has {} values, rope_dim {} needs {}",
+                        spec.rope_freqs.size(), c.rope_dim, c.rope_dim / 2);
+    }
+    const std::vector<float> freqs = spec.rope_freqs;
+    Status st =
+        writer.add_tensor(std::string(kRopeFreqs), GgmlType::kF32, {freqs.size()},
+                          [freqs](std::span<std::byte> out) { std::memcpy(out.data(), freqs.data(), out.size()); });
+    if (!st.ok()) return st;
+  }
   return writer.write(spec.out_path);
 }
 

@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "formats/ggml_type.h"
 #include "formats/model_config.h"
@@ -39,6 +40,9 @@ struct SyntheticModelSpec {
   std::string out_path;                   // "*.gguf" -> GGUF file, anything else -> HF folder
   std::optional<std::string> vocab_from;  // a GGUF (vocab) file or a tokenizer.json to copy
   int shards = 1;                         // HF only: >1 writes model-0000k-of-0000n + index
+  // GGUF only: a rope_freqs tensor (RoPE frequency divisors, [rope_dim / 2]),
+  // as Llama 3.1+ conversions store their scaling.
+  std::vector<float> rope_freqs;
 };
 
 // Fills `config` defaults that follow from the others (head_dim, rope_dim,

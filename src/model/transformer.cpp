@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "formats/tensor_names.h"
 #include "kernels/matmul.h"
 #include "kernels/ops/ops.h"
 
@@ -11,7 +12,8 @@ namespace {
 
 using kernels::TensorView;
 
-Result<kernels::RopeConfig> rope_config(const ModelConfig& c) {
+Result<kernels::RopeConfig> rope_config(const ModelDescription& model) {
+  const ModelConfig& c = model.config();
   kernels::RopeConfig r;
   r.head_dim = static_cast<int>(c.head_dim);
   r.n_rot = static_cast<int>(c.rope_dim);
@@ -25,9 +27,18 @@ Result<kernels::RopeConfig> rope_config(const ModelConfig& c) {
       break;
     case RopeScalingType::kLlama3:
       if (c.rope_scaling.freq_factors_tensor) {
-        return make_error(ErrorCode::kUnsupported,
-                          "llama3 RoPE scaling stored as a rope_freqs tensor is not "
-                          "supported yet (HF checkpoints with rope_scaling are)");
+        // The factors of the Llama 3 rule, precomputed by the converter
+        // (shape and type checked when the model was described).
+        const TensorEntry* t = model.find(kRopeFreqs);
+        if (t == nullptr) return make_error(ErrorCode::kCorruptData, "'{}' is missing", kRopeFreqs);
+        r.freq_factors.resize(static_cast<std::size_t>(t->n_elements));
+        std::memcpy(r.freq_factors.data(), t->data, r.freq_factors.size() * sizeof(float));
+        for (float f : r.freq_factors) {
+          if (!(f > 0) || !std::isfinite(f)) {
+            return make_error(ErrorCode::kCorruptData, "'{}' holds {}, not a positive factor", kRopeFreqs, f);
+          }
+        }
+        break;
       }
       r.llama3.factor = static_cast<float>(c.rope_scaling.factor);
       r.llama3.low_freq_factor = static_cast<float>(c.rope_scaling.low_freq_factor);
@@ -92,7 +103,7 @@ Result<TransformerModel> TransformerModel::create(const ModelDescription& model,
                       "max_batch_tokens ({}) and max_logit_rows ({}) must be positive, rows <= tokens",
                       options.max_batch_tokens, options.max_logit_rows);
   }
-  auto rope = rope_config(model.config());
+  auto rope = rope_config(model);
   if (!rope) return std::move(rope).status().with_prefix(model.path());
   auto weights = ModelWeights::bind(model, table, options.weights);
   if (!weights) return std::move(weights).status();

@@ -127,6 +127,18 @@ INSTANTIATE_TEST_SUITE_P(Models, SyntheticParity,
                                               info.param.gguf ? "gguf" : "hf", info.param.tied ? "_tied" : "");
                          });
 
+// Llama 3.1+ GGUF conversions store RoPE scaling as a rope_freqs tensor of
+// per-pair frequency divisors; the reference reads the same tensor.
+TEST(ReferenceParity, LlamaWithRopeFreqsTensor) {
+  testing::TempDir dir;
+  auto spec = testing::small_model_spec(Architecture::kLlama, (dir / "m.gguf").string(), /*seed=*/9);
+  spec.config.vocab_size = 128;
+  ASSERT_TRUE(complete_synthetic_spec(spec).ok());
+  for (std::int64_t i = 0; i < spec.config.rope_dim / 2; ++i) spec.rope_freqs.push_back(1.0f + 0.75f * i);
+  ASSERT_TRUE(write_synthetic_model(spec).ok());
+  expect_parity(spec.out_path, {1, 17, 3, 99, 42, 7, 7, 120, 64, 5, 2, 33});
+}
+
 TEST(ReferenceParity, Stories260K) {
   const auto path = testing::shared_path("models/stories260K.gguf");
   SKIP_WITHOUT_SHARED(path);

@@ -11,10 +11,14 @@ RopeTable::RopeTable(const RopeConfig& config) : config_(config) {
       << "rope: n_rot " << config.n_rot << " must be even and <= head_dim " << config.head_dim;
   const int half = config.n_rot / 2;
   inv_freq_.resize(static_cast<std::size_t>(half));
+  CHECK(config.freq_factors.empty() || config.freq_factors.size() == static_cast<std::size_t>(half))
+      << "rope: " << config.freq_factors.size() << " frequency factors for " << half << " pairs";
   const Llama3RopeScaling& l3 = config.llama3;
   for (int i = 0; i < half; ++i) {
     double f = std::pow(static_cast<double>(config.freq_base), -2.0 * i / config.n_rot) / config.linear_scale;
-    if (l3.factor > 0) {
+    if (!config.freq_factors.empty()) {
+      f /= config.freq_factors[static_cast<std::size_t>(i)];
+    } else if (l3.factor > 0) {
       const double wavelen = 2 * M_PI / f;
       const double low_wavelen = l3.original_context / l3.low_freq_factor;
       const double high_wavelen = l3.original_context / l3.high_freq_factor;

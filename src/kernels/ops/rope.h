@@ -5,7 +5,9 @@
 //   neox  (GPT-NeoX, Qwen, HF-ordered Llama): pairs (i, i + n_rot/2)
 // Only the first n_rot dimensions of a head rotate (partial rotary); the
 // rest pass through. inv_freq[i] = freq_base^(-2i/n_rot), then divided by
-// linear_scale, and reshaped by the Llama 3 rule when llama3.factor > 0.
+// linear_scale, and reshaped by the Llama 3 rule when llama3.factor > 0, or
+// divided by freq_factors[i] when a model gives them (GGUF's rope_freqs
+// tensor, which Llama 3.1+ conversions store instead of the rule).
 #pragma once
 
 #include <cstdint>
@@ -29,6 +31,7 @@ struct RopeConfig {
   float linear_scale = 1.0f;  // positions are divided by this (linear RoPE scaling)
   RopeLayout layout = RopeLayout::kNormal;
   Llama3RopeScaling llama3;
+  std::vector<float> freq_factors;  // [n_rot / 2] or empty
 };
 
 // The per-pair inverse frequencies of a config (computed once per model).
