@@ -188,6 +188,7 @@ Status write_gguf(const SyntheticModelSpec& spec) {
   writer.set(arch + ".rope.dimension_count", u32(c.rope_dim));
   writer.set(arch + ".rope.freq_base", GgufValue(static_cast<float>(c.rope_theta)));
   writer.set(arch + ".attention.layer_norm_rms_epsilon", GgufValue(static_cast<float>(c.rms_norm_eps)));
+  if (c.sliding_window) writer.set(arch + ".attention.sliding_window", u32(*c.sliding_window));
   writer.set(arch + ".vocab_size", u32(c.vocab_size));
 
   if (spec.vocab_from) {
@@ -249,6 +250,10 @@ nlohmann::json hf_config_json(const SyntheticModelSpec& spec) {
       {"rope_scaling", nullptr},
   };
   if (c.arch != Architecture::kQwen2) j["attention_bias"] = c.attention_bias;
+  if (c.sliding_window) {
+    j["sliding_window"] = *c.sliding_window;
+    j["use_sliding_window"] = true;
+  }
   if (c.bos_token_id) j["bos_token_id"] = *c.bos_token_id;
   if (!c.eos_token_ids.empty()) j["eos_token_id"] = c.eos_token_ids.front();
   return j;

@@ -1,5 +1,6 @@
 // One unit of paged attention: the query heads of one token that share one
-// KV head, against that head's keys and values at positions 0..n_keys-1.
+// KV head, against that head's keys and values at positions
+// first_key..n_keys-1.
 // paged_attention (attention.h) splits a batch into these items; a level
 // with an `attend` kernel runs them, otherwise the generic loop in
 // attention.cpp does (built on the table's dot products: the scalar twin).
@@ -18,6 +19,7 @@ struct AttendItem {
   int group = 0;
   int head_dim = 0;
   float scale = 0;
+  std::int64_t first_key = 0;  // positions first_key..n_keys-1 (a sliding window starts later)
   std::int64_t n_keys = 0;
   // Key p's head at k + slot(p) * slot_bytes (V likewise), slot(p) =
   // table[p / block_size] * block_size + p % block_size. The caller checked

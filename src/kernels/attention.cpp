@@ -37,6 +37,11 @@ struct AttendWork {
   }
 };
 
+// The first position a token at `pos` attends to.
+std::int64_t first_key(const AttentionBatch& batch, std::int64_t pos) {
+  return batch.sliding_window > 0 ? std::max<std::int64_t>(0, pos + 1 - batch.sliding_window) : 0;
+}
+
 // Every block the token's positions 0..pos use must be in the pool.
 void check_table(const PagedKvView& kv, const AttentionBatch& batch, const std::int32_t* table, std::int64_t pos) {
   CHECK(pos >= 0 && pos / kv.block_size < batch.max_blocks_per_seq)
@@ -89,6 +94,7 @@ void paged_attention(const KernelContext& ctx, const PagedKvView& kv, const Atte
                             .group = group,
                             .head_dim = hd,
                             .scale = batch.scale,
+                            .first_key = first_key(batch, pos),
                             .n_keys = pos + 1,
                             .k = static_cast<const std::byte*>(kv.k) + head_off,
                             .v = static_cast<const std::byte*>(kv.v) + head_off,
@@ -122,7 +128,7 @@ void paged_attention(const KernelContext& ctx, const PagedKvView& kv, const Atte
       std::fill(acc.begin(), acc.end(), 0.0f);
       std::fill(run_max.begin(), run_max.end(), -INFINITY);
       std::fill(run_sum.begin(), run_sum.end(), 0.0f);
-      for (std::int64_t p = 0; p <= pos; ++p) {
+      for (std::int64_t p = first_key(batch, pos); p <= pos; ++p) {
         const std::size_t head_off = static_cast<std::size_t>(kvh) * kv_head_bytes;
         const std::byte* k_row = slot_ptr(kv, kv.k, table, p) + head_off;
         const std::byte* v_row = slot_ptr(kv, kv.v, table, p) + head_off;

@@ -42,6 +42,9 @@ struct AttentionBatch {
   const std::int32_t* block_tables = nullptr;  // [n_seqs, max_blocks_per_seq]
   int max_blocks_per_seq = 0;
   float scale = 0;  // usually 1 / sqrt(head_dim)
+  // Sliding-window attention (Mistral v0.1): a token at position p sees
+  // positions max(0, p + 1 - window)..p; 0 = the whole prefix.
+  std::int64_t sliding_window = 0;
 };
 
 // Writes one token's K and V ([n_kv_heads, head_dim] f32 each) into the slot

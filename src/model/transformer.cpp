@@ -213,6 +213,7 @@ void TransformerModel::attention_block(kernels::KernelContext& ctx, std::int64_t
   batch.block_tables = b.block_tables.data();
   batch.max_blocks_per_seq = b.max_blocks_per_seq;
   batch.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  batch.sliding_window = config_.sliding_window.value_or(0);
   kernels::paged_attention(ctx, kv, batch);
   linear(ctx, attn_.data(), n, w.wo, proj_.data());
   const auto add = ctx.kernels().add;

@@ -22,6 +22,7 @@ using testing::random_values;
 struct Shape {
   int n_heads, n_kv_heads, head_dim, block_size;
   GgmlType kv_type;
+  int window = 0;  // sliding window; 0 = none
 };
 
 class PagedAttention : public ::testing::TestWithParam<std::tuple<Isa, Shape>> {};
@@ -93,7 +94,8 @@ TEST_P(PagedAttention, MatchesDenseReference) {
                        .token_pos = token_pos.data(),
                        .block_tables = tables.data(),
                        .max_blocks_per_seq = max_blocks,
-                       .scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim))};
+                       .scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim)),
+                       .sliding_window = s.window};
   ThreadPool threads(2);
   KernelContext ctx(kernel_table(isa), &threads);
   paged_attention(ctx, kv, batch);
@@ -105,9 +107,10 @@ TEST_P(PagedAttention, MatchesDenseReference) {
     for (int h = 0; h < s.n_heads; ++h) {
       const int kvh = h / group;
       const float* qh = qv.data() + t * q_width + h * s.head_dim;
-      std::vector<double> w(static_cast<std::size_t>(pos + 1));
+      const int first = s.window > 0 ? std::max(0, pos + 1 - s.window) : 0;
+      std::vector<double> w(static_cast<std::size_t>(pos + 1), -INFINITY);
       double max = -INFINITY;
-      for (int p = 0; p <= pos; ++p) {
+      for (int p = first; p <= pos; ++p) {
         double dot = 0;
         for (int d = 0; d < s.head_dim; ++d) {
           dot += qh[d] * round_kv(dense_k[q][static_cast<std::size_t>(p * kv_width + kvh * s.head_dim + d)], s.kv_type);
@@ -116,7 +119,7 @@ TEST_P(PagedAttention, MatchesDenseReference) {
         max = std::max(max, w[static_cast<std::size_t>(p)]);
       }
       double sum = 0;
-      for (auto& x : w) sum += (x = std::exp(x - max));
+      for (auto& x : w) sum += (x = std::exp(x - max));  // exp(-inf) = 0 outside the window
       for (int d = 0; d < s.head_dim; ++d) {
         double want = 0;
         for (int p = 0; p <= pos; ++p) {
@@ -134,7 +137,7 @@ std::string attention_name(const ::testing::TestParamInfo<std::tuple<Isa, Shape>
   const auto& [isa, s] = info.param;
   return std::string(isa_name(isa)) + "_h" + std::to_string(s.n_heads) + "_kv" + std::to_string(s.n_kv_heads) + "_d" +
          std::to_string(s.head_dim) + "_b" + std::to_string(s.block_size) + "_" +
-         std::string(ggml_type_name(s.kv_type));
+         std::string(ggml_type_name(s.kv_type)) + (s.window > 0 ? "_w" + std::to_string(s.window) : "");
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -143,7 +146,9 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Values(Shape{4, 4, 32, 16, GgmlType::kF32}, Shape{8, 2, 64, 16, GgmlType::kF16},
                                          Shape{6, 1, 20, 5, GgmlType::kF16}, Shape{32, 4, 64, 32, GgmlType::kF32},
                                          Shape{16, 2, 128, 16, GgmlType::kF16}, Shape{5, 1, 80, 7, GgmlType::kF16},
-                                         Shape{4, 2, 256, 16, GgmlType::kF32}, Shape{32, 1, 64, 16, GgmlType::kF16})),
+                                         Shape{4, 2, 256, 16, GgmlType::kF32}, Shape{32, 1, 64, 16, GgmlType::kF16},
+                                         Shape{8, 2, 64, 16, GgmlType::kF16, 20},
+                                         Shape{6, 1, 20, 5, GgmlType::kF16, 7})),
     attention_name);
 
 }  // namespace

@@ -139,6 +139,20 @@ TEST(ReferenceParity, LlamaWithRopeFreqsTensor) {
   expect_parity(spec.out_path, {1, 17, 3, 99, 42, 7, 7, 120, 64, 5, 2, 33});
 }
 
+// Mistral's sliding window, narrowed to 5 so that the 12-token prompt and
+// the 64 greedy tokens run far past it, in GGUF and HF form.
+TEST(ReferenceParity, MistralSlidingWindow) {
+  for (const char* name : {"m.gguf", "hf"}) {
+    testing::TempDir dir;
+    auto spec = testing::small_model_spec(Architecture::kMistral, (dir / name).string(), /*seed=*/11);
+    spec.config.vocab_size = 128;
+    spec.config.sliding_window = 5;
+    ASSERT_TRUE(complete_synthetic_spec(spec).ok());
+    ASSERT_TRUE(write_synthetic_model(spec).ok());
+    expect_parity(spec.out_path, {1, 17, 3, 99, 42, 7, 7, 120, 64, 5, 2, 33});
+  }
+}
+
 TEST(ReferenceParity, Stories260K) {
   const auto path = testing::shared_path("models/stories260K.gguf");
   SKIP_WITHOUT_SHARED(path);

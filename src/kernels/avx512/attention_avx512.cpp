@@ -69,7 +69,7 @@ void attend_impl(const AttendItem& it) {
   }
   for (int i = 0; i < G * hd; i += 16) _mm512_store_ps(acc + i, _mm512_setzero_ps());
 
-  for (std::int64_t p0 = 0; p0 < it.n_keys; p0 += kKeys) {
+  for (std::int64_t p0 = it.first_key; p0 < it.n_keys; p0 += kKeys) {
     const int n = static_cast<int>(std::min<std::int64_t>(kKeys, it.n_keys - p0));
     const std::byte* k_rows[kKeys];
     const std::byte* v_rows[kKeys];
