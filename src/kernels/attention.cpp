@@ -37,6 +37,60 @@ struct AttendWork {
   }
 };
 
+// Scratch of the generic loop, per parallel chunk.
+struct GenericWork {
+  GenericWork(int group, int head_dim)
+      : acc(static_cast<std::size_t>(group * head_dim)),
+        v_f32(static_cast<std::size_t>(head_dim)),
+        run_max(static_cast<std::size_t>(group)),
+        run_sum(static_cast<std::size_t>(group)) {}
+  std::vector<float> acc, v_f32, run_max, run_sum;
+};
+
+// One item with the table's dot products and a scalar online softmax: the
+// scalar twin of the `attend` kernels, and the path for shapes they do not
+// take.
+void attend_generic(const KernelTable& kernels, const AttendItem& it, GenericWork& w) {
+  const VecDotFn dot = kernels.dot(it.kv_type);  // K row x f32 query rows
+  const ToF32Fn to_f32 = kernels.dequantizer(it.kv_type);
+  const int group = it.group, hd = it.head_dim;
+  float scores[kMaxDotRows];
+  std::fill(w.acc.begin(), w.acc.end(), 0.0f);
+  std::fill(w.run_max.begin(), w.run_max.end(), -INFINITY);
+  std::fill(w.run_sum.begin(), w.run_sum.end(), 0.0f);
+  for (std::int64_t p = it.first_key; p < it.n_keys; ++p) {
+    const std::size_t slot = static_cast<std::size_t>(
+        static_cast<std::int64_t>(it.table[p / it.block_size]) * it.block_size + p % it.block_size);
+    const std::byte* k_row = it.k + slot * it.slot_bytes;
+    const std::byte* v_row = it.v + slot * it.slot_bytes;
+    to_f32(v_row, w.v_f32.data(), hd);
+    for (int g0 = 0; g0 < group; g0 += kMaxDotRows) {
+      const int rows = std::min(kMaxDotRows, group - g0);
+      dot(hd, k_row, it.q + static_cast<std::int64_t>(g0) * hd, sizeof(float) * hd, rows, scores);
+      for (int r = 0; r < rows; ++r) {
+        const int g = g0 + r;
+        const float s = scores[r] * it.scale;
+        float* a = w.acc.data() + static_cast<std::size_t>(g * hd);
+        // Online softmax: rescale what we have when the max grows.
+        if (s > w.run_max[g]) {
+          const float c = std::exp(w.run_max[g] - s);
+          w.run_sum[g] *= c;
+          for (int d = 0; d < hd; ++d) a[d] *= c;
+          w.run_max[g] = s;
+        }
+        const float e = std::exp(s - w.run_max[g]);
+        w.run_sum[g] += e;
+        for (int d = 0; d < hd; ++d) a[d] += e * w.v_f32[d];
+      }
+    }
+  }
+  for (int g = 0; g < group; ++g) {
+    float* o = it.out + static_cast<std::int64_t>(g) * hd;
+    const float inv = 1.0f / w.run_sum[g];
+    for (int d = 0; d < hd; ++d) o[d] = w.acc[static_cast<std::size_t>(g * hd + d)] * inv;
+  }
+}
+
 // The first position a token at `pos` attends to.
 std::int64_t first_key(const AttentionBatch& batch, std::int64_t pos) {
   return batch.sliding_window > 0 ? std::max<std::int64_t>(0, pos + 1 - batch.sliding_window) : 0;
@@ -68,41 +122,42 @@ void paged_attention(const KernelContext& ctx, const PagedKvView& kv, const Atte
       << "attention: " << batch.n_heads << " heads do not group over " << kv.n_kv_heads << " KV heads";
   const int group = batch.n_heads / kv.n_kv_heads;
   const int hd = kv.head_dim;
-  const VecDotFn dot = ctx.kernels().dot(kv.type);  // K row x f32 query rows
-  const ToF32Fn to_f32 = ctx.kernels().dequantizer(kv.type);
   const std::size_t kv_head_bytes = kv.element_bytes() * static_cast<std::size_t>(hd);
 
   // One work item = one token x one KV head (all the query heads of its group,
   // so each K/V row is read once for the group).
   const std::int64_t n_items = batch.n_tokens * kv.n_kv_heads;
+  auto item_at = [&](std::int64_t item) {
+    const std::int64_t t = item / kv.n_kv_heads;
+    const int kvh = static_cast<int>(item % kv.n_kv_heads);
+    const std::int32_t* table =
+        batch.block_tables + static_cast<std::int64_t>(batch.token_seq[t]) * batch.max_blocks_per_seq;
+    const std::int64_t pos = batch.token_pos[t];
+    check_table(kv, batch, table, pos);
+    const std::size_t head_off = static_cast<std::size_t>(kvh) * kv_head_bytes;
+    const std::int64_t q_off = (t * batch.n_heads + static_cast<std::int64_t>(kvh) * group) * hd;
+    return AttendItem{.q = batch.q + q_off,
+                      .out = batch.out + q_off,
+                      .group = group,
+                      .head_dim = hd,
+                      .scale = batch.scale,
+                      .first_key = first_key(batch, pos),
+                      .n_keys = pos + 1,
+                      .k = static_cast<const std::byte*>(kv.k) + head_off,
+                      .v = static_cast<const std::byte*>(kv.v) + head_off,
+                      .slot_bytes = kv.slot_bytes(),
+                      .table = table,
+                      .block_size = kv.block_size,
+                      .kv_type = kv.type};
+  };
   if (const AttendFn attend = ctx.kernels().attend; attend != nullptr) {
     std::atomic<bool> all_taken{true};
     ctx.parallel_for(n_items, 1, [&](std::int64_t i0, std::int64_t i1) {
       thread_local AttendWork work;
       work.reserve(attend_work_floats(group, hd));
       for (std::int64_t item = i0; item < i1; ++item) {
-        const std::int64_t t = item / kv.n_kv_heads;
-        const int kvh = static_cast<int>(item % kv.n_kv_heads);
-        const std::int32_t* table =
-            batch.block_tables + static_cast<std::int64_t>(batch.token_seq[t]) * batch.max_blocks_per_seq;
-        const std::int64_t pos = batch.token_pos[t];
-        check_table(kv, batch, table, pos);
-        const std::size_t head_off = static_cast<std::size_t>(kvh) * kv_head_bytes;
-        const std::int64_t q_off = (t * batch.n_heads + static_cast<std::int64_t>(kvh) * group) * hd;
-        const AttendItem it{.q = batch.q + q_off,
-                            .out = batch.out + q_off,
-                            .group = group,
-                            .head_dim = hd,
-                            .scale = batch.scale,
-                            .first_key = first_key(batch, pos),
-                            .n_keys = pos + 1,
-                            .k = static_cast<const std::byte*>(kv.k) + head_off,
-                            .v = static_cast<const std::byte*>(kv.v) + head_off,
-                            .slot_bytes = kv.slot_bytes(),
-                            .table = table,
-                            .block_size = kv.block_size,
-                            .kv_type = kv.type,
-                            .work = work.data.get()};
+        AttendItem it = item_at(item);
+        it.work = work.data.get();
         if (!attend(it)) {
           all_taken.store(false, std::memory_order_relaxed);  // a shape the kernel does not take: same for every item
           return;
@@ -112,53 +167,8 @@ void paged_attention(const KernelContext& ctx, const PagedKvView& kv, const Atte
     if (all_taken.load()) return;
   }
   ctx.parallel_for(n_items, 1, [&](std::int64_t i0, std::int64_t i1) {
-    std::vector<float> acc(static_cast<std::size_t>(group * hd));
-    std::vector<float> v_f32(static_cast<std::size_t>(hd));
-    std::vector<float> run_max(static_cast<std::size_t>(group)), run_sum(static_cast<std::size_t>(group));
-    float scores[kMaxDotRows];
-    for (std::int64_t item = i0; item < i1; ++item) {
-      const std::int64_t t = item / kv.n_kv_heads;
-      const int kvh = static_cast<int>(item % kv.n_kv_heads);
-      const std::int32_t* table =
-          batch.block_tables + static_cast<std::int64_t>(batch.token_seq[t]) * batch.max_blocks_per_seq;
-      const std::int64_t pos = batch.token_pos[t];
-      CHECK(pos >= 0 && pos / kv.block_size < batch.max_blocks_per_seq)
-          << "attention: position " << pos << " beyond the block table";
-      const float* q = batch.q + (t * batch.n_heads + static_cast<std::int64_t>(kvh) * group) * hd;
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      std::fill(run_max.begin(), run_max.end(), -INFINITY);
-      std::fill(run_sum.begin(), run_sum.end(), 0.0f);
-      for (std::int64_t p = first_key(batch, pos); p <= pos; ++p) {
-        const std::size_t head_off = static_cast<std::size_t>(kvh) * kv_head_bytes;
-        const std::byte* k_row = slot_ptr(kv, kv.k, table, p) + head_off;
-        const std::byte* v_row = slot_ptr(kv, kv.v, table, p) + head_off;
-        to_f32(v_row, v_f32.data(), hd);
-        for (int g0 = 0; g0 < group; g0 += kMaxDotRows) {
-          const int rows = std::min(kMaxDotRows, group - g0);
-          dot(hd, k_row, q + static_cast<std::int64_t>(g0) * hd, sizeof(float) * hd, rows, scores);
-          for (int r = 0; r < rows; ++r) {
-            const int g = g0 + r;
-            const float s = scores[r] * batch.scale;
-            float* a = acc.data() + static_cast<std::size_t>(g * hd);
-            // Online softmax: rescale what we have when the max grows.
-            if (s > run_max[g]) {
-              const float c = std::exp(run_max[g] - s);
-              run_sum[g] *= c;
-              for (int d = 0; d < hd; ++d) a[d] *= c;
-              run_max[g] = s;
-            }
-            const float w = std::exp(s - run_max[g]);
-            run_sum[g] += w;
-            for (int d = 0; d < hd; ++d) a[d] += w * v_f32[d];
-          }
-        }
-      }
-      for (int g = 0; g < group; ++g) {
-        float* o = batch.out + (t * batch.n_heads + static_cast<std::int64_t>(kvh) * group + g) * hd;
-        const float inv = 1.0f / run_sum[g];
-        for (int d = 0; d < hd; ++d) o[d] = acc[static_cast<std::size_t>(g * hd + d)] * inv;
-      }
-    }
+    GenericWork work(group, hd);
+    for (std::int64_t item = i0; item < i1; ++item) attend_generic(ctx.kernels(), item_at(item), work);
   });
 }
 

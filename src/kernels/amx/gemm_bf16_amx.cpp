@@ -13,11 +13,14 @@
 #include <cstring>
 
 #include "kernels/amx/amx_kernels.h"
+#include "kernels/avx512/simd_avx512.h"
 #include "kernels/gemm_bf16.h"
 #include "kernels/quant/block_types.h"
 
 namespace servir::kernels::amx {
 namespace {
+
+using avx512::transpose_16x16;
 
 // The LDTILECFG operand: palette 1, eight tiles of 16 rows x 64 bytes.
 struct alignas(64) TileConfig {
@@ -48,32 +51,6 @@ class TileScope {
 
 // 32 f32 (lo = values 0..15, hi = 16..31) as 32 bf16.
 __m512i to_bf16(__m512 lo, __m512 hi) { return reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(hi, lo)); }
-
-// r[i] <- column i of the 16x16 dword matrix whose row j is r[j].
-void transpose_16x16(__m512i r[16]) {
-  __m512i a[16], b[16];
-  for (int i = 0; i < 16; i += 2) {
-    a[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
-    a[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 16; i += 4) {
-    b[i] = _mm512_unpacklo_epi64(a[i], a[i + 2]);
-    b[i + 1] = _mm512_unpackhi_epi64(a[i], a[i + 2]);
-    b[i + 2] = _mm512_unpacklo_epi64(a[i + 1], a[i + 3]);
-    b[i + 3] = _mm512_unpackhi_epi64(a[i + 1], a[i + 3]);
-  }
-  // b[4g + q], 128-bit lane L: column 4L + q of rows 4g..4g+3.
-  for (int q = 0; q < 4; ++q) {
-    const __m512i c0 = _mm512_shuffle_i32x4(b[q], b[4 + q], 0x88);  // lanes 0, 2 of rows 0-7
-    const __m512i c1 = _mm512_shuffle_i32x4(b[8 + q], b[12 + q], 0x88);
-    const __m512i d0 = _mm512_shuffle_i32x4(b[q], b[4 + q], 0xdd);  // lanes 1, 3 of rows 0-7
-    const __m512i d1 = _mm512_shuffle_i32x4(b[8 + q], b[12 + q], 0xdd);
-    r[q] = _mm512_shuffle_i32x4(c0, c1, 0x88);
-    r[8 + q] = _mm512_shuffle_i32x4(c0, c1, 0xdd);
-    r[4 + q] = _mm512_shuffle_i32x4(d0, d1, 0x88);
-    r[12 + q] = _mm512_shuffle_i32x4(d0, d1, 0xdd);
-  }
-}
 
 float f16_scale(std::uint16_t h) { return _cvtsh_ss(h); }
 

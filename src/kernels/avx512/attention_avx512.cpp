@@ -19,31 +19,6 @@ namespace {
 
 constexpr int kKeys = 16;  // keys per block
 
-// r[i] <- column i of the 16x16 f32 matrix whose row j is r[j].
-void transpose_16x16(__m512 r[16]) {
-  __m512 a[16], b[16];
-  for (int i = 0; i < 16; i += 2) {
-    a[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-    a[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 16; i += 4) {
-    b[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a[i]), _mm512_castps_pd(a[i + 2])));
-    b[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a[i]), _mm512_castps_pd(a[i + 2])));
-    b[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a[i + 1]), _mm512_castps_pd(a[i + 3])));
-    b[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a[i + 1]), _mm512_castps_pd(a[i + 3])));
-  }
-  for (int q = 0; q < 4; ++q) {
-    const __m512 c0 = _mm512_shuffle_f32x4(b[q], b[4 + q], 0x88);
-    const __m512 c1 = _mm512_shuffle_f32x4(b[8 + q], b[12 + q], 0x88);
-    const __m512 d0 = _mm512_shuffle_f32x4(b[q], b[4 + q], 0xdd);
-    const __m512 d1 = _mm512_shuffle_f32x4(b[8 + q], b[12 + q], 0xdd);
-    r[q] = _mm512_shuffle_f32x4(c0, c1, 0x88);
-    r[8 + q] = _mm512_shuffle_f32x4(c0, c1, 0xdd);
-    r[4 + q] = _mm512_shuffle_f32x4(d0, d1, 0x88);
-    r[12 + q] = _mm512_shuffle_f32x4(d0, d1, 0xdd);
-  }
-}
-
 __m512 load16(const std::byte* p, GgmlType type) {
   if (type == GgmlType::kF16) return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   return _mm512_loadu_ps(reinterpret_cast<const float*>(p));

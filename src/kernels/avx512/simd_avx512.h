@@ -55,6 +55,40 @@ static inline int hsum_i32(__m512i v) {
   return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, 1)));
 }
 
+// r[i] <- column i of the 16x16 dword matrix whose row j is r[j].
+static inline void transpose_16x16(__m512i r[16]) {
+  __m512i a[16], b[16];
+  for (int i = 0; i < 16; i += 2) {
+    a[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+    a[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    b[i] = _mm512_unpacklo_epi64(a[i], a[i + 2]);
+    b[i + 1] = _mm512_unpackhi_epi64(a[i], a[i + 2]);
+    b[i + 2] = _mm512_unpacklo_epi64(a[i + 1], a[i + 3]);
+    b[i + 3] = _mm512_unpackhi_epi64(a[i + 1], a[i + 3]);
+  }
+  // b[4g + q], 128-bit lane L: column 4L + q of rows 4g..4g+3.
+  for (int q = 0; q < 4; ++q) {
+    const __m512i c0 = _mm512_shuffle_i32x4(b[q], b[4 + q], 0x88);  // lanes 0, 2 of rows 0-7
+    const __m512i c1 = _mm512_shuffle_i32x4(b[8 + q], b[12 + q], 0x88);
+    const __m512i d0 = _mm512_shuffle_i32x4(b[q], b[4 + q], 0xdd);  // lanes 1, 3 of rows 0-7
+    const __m512i d1 = _mm512_shuffle_i32x4(b[8 + q], b[12 + q], 0xdd);
+    r[q] = _mm512_shuffle_i32x4(c0, c1, 0x88);
+    r[8 + q] = _mm512_shuffle_i32x4(c0, c1, 0xdd);
+    r[4 + q] = _mm512_shuffle_i32x4(d0, d1, 0x88);
+    r[12 + q] = _mm512_shuffle_i32x4(d0, d1, 0xdd);
+  }
+}
+
+// The same for 16 rows of 16 floats.
+static inline void transpose_16x16(__m512 r[16]) {
+  __m512i v[16];
+  for (int i = 0; i < 16; ++i) v[i] = _mm512_castps_si512(r[i]);
+  transpose_16x16(v);
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_castsi512_ps(v[i]);
+}
+
 // exp() as a Cephes-style polynomial (about 2 ulp) with vscalefps for the
 // 2^n step, which also gives exact underflow to zero for very negative inputs.
 static inline __m512 exp512(__m512 x) {
