@@ -73,12 +73,13 @@ TEST_P(PagedAttention, MatchesDenseReference) {
                      dense_v[static_cast<std::size_t>(q)].data() + p * kv_width);
     }
   }
-  // The batch: the last 3 positions of each sequence (a prefill chunk where
-  // long enough, a single decode token for the length-1 sequence).
+  // The batch: the last 20 positions of each sequence (a prefill chunk where
+  // long enough, longer than one attention item takes, so runs split; a
+  // single decode token for the length-1 sequence).
   std::vector<std::int32_t> token_seq, token_pos;
   for (int q = 0; q < n_seqs; ++q) {
     const int len = seq_len[static_cast<std::size_t>(q)];
-    for (int p = std::max(0, len - 3); p < len; ++p) {
+    for (int p = std::max(0, len - 20); p < len; ++p) {
       token_seq.push_back(q);
       token_pos.push_back(p);
     }
