@@ -107,6 +107,11 @@ void add_server_options(CLI::App& cmd, ServeFlags& f) {
       ->capture_default_str();
   cmd.add_option("--max-connections", h.max_connections, "Open connections at most (503 beyond)")
       ->capture_default_str();
+  cmd.add_option("--allowed-origins", h.cors_origins,
+                 "Browser origins allowed by CORS (repeatable; '*' any, the default; 'none' no CORS headers)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->capture_default_str();
   cmd.add_option("--tls-cert", h.tls_cert_path, "PEM certificate chain: serve HTTPS (with --tls-key)");
   cmd.add_option("--tls-key", h.tls_key_path, "PEM private key for --tls-cert");
   cmd.add_option("--api-key", s.api_keys, "Accepted API key (repeatable; also SERVIR_API_KEY)")

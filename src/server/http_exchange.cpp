@@ -51,7 +51,7 @@ std::string serialize_response_head(const HttpResponse& response, bool chunked, 
   }
   if (chunked) {
     out += "Transfer-Encoding: chunked\r\n";
-  } else {
+  } else if (response.status != 204) {  // a 204 carries no body and no length
     out += fmt::format("Content-Length: {}\r\n", response.body.size());
   }
   if (close_connection) out += "Connection: close\r\n";

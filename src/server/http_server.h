@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/http_exchange.h"
 #include "util/status.h"
@@ -31,6 +32,11 @@ struct HttpServerOptions {
   std::chrono::milliseconds write_timeout{60'000};               // one write stuck this long closes the connection
   int max_connections = 4096;                                    // beyond: 503 and close
   std::size_t max_buffered_output_bytes = std::size_t{8} << 20;  // a client this far behind is dropped
+  // CORS for browser clients: origins whose requests get
+  // Access-Control-Allow-Origin ("*" = any; empty = no CORS headers), and
+  // OPTIONS preflights answered 204 without reaching the handler (so no API
+  // key is needed for them: browsers send none).
+  std::vector<std::string> cors_origins = {"*"};
   // TLS 1.2/1.3 when both are set (PEM files).
   std::string tls_cert_path;
   std::string tls_key_path;

@@ -37,6 +37,28 @@ using error_code = boost::system::error_code;
 constexpr std::size_t kLingerBytes = std::size_t{64} << 20;
 constexpr std::chrono::seconds kLingerTime{2};
 
+// The Access-Control-Allow-Origin value for a request from `origin` ("" when
+// it sent none or is not allowed).
+std::string cors_allow_origin(const std::vector<std::string>& allowed, std::string_view origin) {
+  if (origin.empty()) return {};
+  for (const std::string& a : allowed) {
+    if (a == "*") return "*";
+    if (a == origin) return std::string(origin);
+  }
+  return {};
+}
+
+void add_cors_headers(HttpResponse& response, const std::string& allow_origin) {
+  if (allow_origin.empty()) return;
+  response.headers.emplace_back("Access-Control-Allow-Origin", allow_origin);
+  if (allow_origin != "*") response.headers.emplace_back("Vary", "Origin");
+  // What browser code may read besides the safelisted headers.
+  response.headers.emplace_back("Access-Control-Expose-Headers",
+                                "X-Request-Id, X-Servir-Ignored-Fields, Retry-After, x-ratelimit-limit-requests, "
+                                "x-ratelimit-remaining-requests, x-ratelimit-reset-requests, x-ratelimit-limit-tokens, "
+                                "x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens");
+}
+
 }  // namespace
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
@@ -109,6 +131,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool writing_ = false;
   bool continue_sent_ = false;  // "100 Continue" queued for this request
   bool head_only_ = false;      // the request is HEAD: its response is the head alone
+  std::string cors_origin_;     // Access-Control-Allow-Origin for this request's responses ("" = none)
   bool closing_ = false;        // graceful close under way: reads are drained and dropped
   bool closed_ = false;
   std::deque<std::string> outbox_;
@@ -405,7 +428,21 @@ void HttpSession::dispatch(HttpRequest request) {
   response_done_ = false;
   close_after_ = !request.keep_alive || shared_->draining.load();
   head_only_ = request.method == "HEAD";
+  cors_origin_ = cors_allow_origin(shared_->options.cors_origins, request.header("origin"));
   watch();
+  if (request.method == "OPTIONS" && !request.header("access-control-request-method").empty()) {
+    // A CORS preflight: answered here, before routing and authentication.
+    HttpResponse preflight{.status = 204, .content_type = {}};
+    if (!cors_origin_.empty()) {
+      preflight.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
+      const std::string_view asked = request.header("access-control-request-headers");
+      preflight.headers.emplace_back("Access-Control-Allow-Headers",
+                                     asked.empty() ? std::string_view("Authorization, Content-Type") : asked);
+      preflight.headers.emplace_back("Access-Control-Max-Age", "600");
+    }
+    exchange_->respond(std::move(preflight));
+    return;
+  }
   try {
     shared_->handler(std::move(request), exchange_);
   } catch (const std::exception& e) {
@@ -480,6 +517,7 @@ void HttpSession::fail_request(const Status& status, std::string_view code, std:
 void HttpSession::deliver_response(std::uint64_t seq, HttpResponse response, bool streamed) {
   if (seq != seq_ || closed_ || !in_exchange_ || response_done_) return;
   close_after_ = close_after_ || response.close_connection || shared_->draining.load();
+  add_cors_headers(response, cors_origin_);
   std::string bytes = serialize_response_head(response, streamed, close_after_);
   if (head_only_) {
     // The head says what the body would be (Content-Length or chunked);

@@ -208,6 +208,54 @@ TEST(HttpServerTest, HeadAnswersTheHeadWithoutTheBody) {
   EXPECT_EQ(nlohmann::json::parse(next.body)["query"], "after=stream");
 }
 
+// CORS: responses to a browser origin carry Access-Control-Allow-Origin
+// (any origin by default, streamed responses too), preflights are answered
+// 204 without reaching the handler (browsers send them without a key), and
+// with a list of origins the others get no CORS headers.
+TEST(HttpServerTest, CorsHeadersAndPreflights) {
+  {
+    EchoServer echo;
+    TestClient client(echo.port());
+    const auto res = client.request("GET", "/echo", "", {{"Origin", "https://app.example"}});
+    ASSERT_EQ(res.status, 200);
+    EXPECT_EQ(res.header("Access-Control-Allow-Origin"), "*");
+    EXPECT_NE(res.header("Access-Control-Expose-Headers").find("X-Request-Id"), std::string::npos);
+    EXPECT_EQ(client.request("GET", "/echo").header("Access-Control-Allow-Origin"), "");  // no Origin, no CORS
+    const auto pre = client.request("OPTIONS", "/v1/chat/completions", "",
+                                    {{"Origin", "https://app.example"},
+                                     {"Access-Control-Request-Method", "POST"},
+                                     {"Access-Control-Request-Headers", "authorization, content-type"}});
+    ASSERT_TRUE(pre.ok) << pre.error;
+    EXPECT_EQ(pre.status, 204);
+    EXPECT_EQ(pre.body, "");
+    EXPECT_EQ(pre.header("Access-Control-Allow-Origin"), "*");
+    EXPECT_EQ(pre.header("Access-Control-Allow-Headers"), "authorization, content-type");
+    EXPECT_NE(pre.header("Access-Control-Allow-Methods").find("POST"), std::string::npos);
+    const auto after = client.request("GET", "/echo?after=preflight");  // same connection, still in step
+    ASSERT_TRUE(after.ok) << after.error;
+    EXPECT_EQ(nlohmann::json::parse(after.body)["query"], "after=preflight");
+    const auto stream = client.request("GET", "/stream", "", {{"Origin", "https://app.example"}});
+    ASSERT_TRUE(stream.ok) << stream.error;
+    EXPECT_EQ(stream.header("Access-Control-Allow-Origin"), "*");
+  }
+  {
+    HttpServerOptions options;
+    options.cors_origins = {"https://good.example"};
+    EchoServer echo(options);
+    TestClient client(echo.port());
+    const auto good = client.request("GET", "/echo", "", {{"Origin", "https://good.example"}});
+    EXPECT_EQ(good.header("Access-Control-Allow-Origin"), "https://good.example");
+    EXPECT_EQ(good.header("Vary"), "Origin");
+    const auto other = client.request("GET", "/echo", "", {{"Origin", "https://other.example"}});
+    EXPECT_EQ(other.status, 200);
+    EXPECT_EQ(other.header("Access-Control-Allow-Origin"), "");
+    const auto pre = client.request("OPTIONS", "/echo", "",
+                                    {{"Origin", "https://other.example"}, {"Access-Control-Request-Method", "POST"}});
+    EXPECT_EQ(pre.status, 204);
+    EXPECT_EQ(pre.header("Access-Control-Allow-Methods"), "");
+  }
+}
+
 TEST(HttpServerTest, StreamsChunks) {
   EchoServer echo;
   TestClient client(echo.port());
