@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstdlib>
-#include <memory>
 #include <vector>
 
+#include "kernels/aligned_buffer.h"
 #include "kernels/dtype_traits.h"
 #include "util/check.h"
 
@@ -19,23 +18,6 @@ std::byte* slot_ptr(const PagedKvView& kv, void* pool, const std::int32_t* table
   const std::int64_t slot = static_cast<std::int64_t>(block) * kv.block_size + pos % kv.block_size;
   return static_cast<std::byte*>(pool) + static_cast<std::size_t>(slot) * kv.slot_bytes();
 }
-
-// 64-byte aligned work memory per pool thread, grown once to the largest
-// shape (the pool threads live as long as the process).
-struct AttendWork {
-  struct Free {
-    void operator()(float* p) const { std::free(p); }
-  };
-  std::unique_ptr<float, Free> data;
-  std::size_t floats = 0;
-
-  void reserve(std::size_t want) {
-    if (want <= floats) return;
-    data.reset(static_cast<float*>(std::aligned_alloc(64, (want * sizeof(float) + 63) / 64 * 64)));
-    CHECK(data != nullptr) << "out of memory for attention work";
-    floats = want;
-  }
-};
 
 // Scratch of the generic loop, per parallel chunk.
 struct GenericWork {
@@ -153,11 +135,12 @@ void paged_attention(const KernelContext& ctx, const PagedKvView& kv, const Atte
   if (const AttendFn attend = ctx.kernels().attend; attend != nullptr) {
     std::atomic<bool> all_taken{true};
     ctx.parallel_for(n_items, 1, [&](std::int64_t i0, std::int64_t i1) {
-      thread_local AttendWork work;
-      work.reserve(attend_work_floats(group, hd));
+      // Per pool thread, grown once to the largest shape.
+      thread_local AlignedBuffer<float> work;
+      float* const work_floats = work.reserve(attend_work_floats(group, hd));
       for (std::int64_t item = i0; item < i1; ++item) {
         AttendItem it = item_at(item);
-        it.work = work.data.get();
+        it.work = work_floats;
         if (!attend(it)) {
           all_taken.store(false, std::memory_order_relaxed);  // a shape the kernel does not take: same for every item
           return;

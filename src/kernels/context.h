@@ -5,8 +5,8 @@
 #pragma once
 
 #include <cstddef>
-#include <memory>
 
+#include "kernels/aligned_buffer.h"
 #include "kernels/kernel_table.h"
 #include "kernels/thread_pool.h"
 
@@ -37,13 +37,9 @@ class KernelContext {
   std::byte* scratch(std::size_t bytes);
 
  private:
-  struct FreeAligned {
-    void operator()(std::byte* p) const;
-  };
   const KernelTable* table_;
   ThreadPool* pool_;
-  std::unique_ptr<std::byte, FreeAligned> scratch_;
-  std::size_t scratch_bytes_ = 0;
+  AlignedBuffer<std::byte> scratch_;
 };
 
 }  // namespace servir::kernels

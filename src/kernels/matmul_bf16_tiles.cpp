@@ -1,18 +1,13 @@
 #include "kernels/matmul_bf16_tiles.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <memory>
 
+#include "kernels/aligned_buffer.h"
 #include "kernels/gemm_bf16.h"
 #include "util/check.h"
 
 namespace servir::kernels {
 namespace {
-
-struct FreeAligned {
-  void operator()(void* p) const { std::free(p); }
-};
 
 // Dequantized strips a thread holds at once (a panel): packed once, then
 // multiplied by every block of activation rows.
@@ -22,26 +17,12 @@ constexpr std::size_t kPanelBytes = std::size_t{6} << 20;
 // of streaming all M rows from L3 once per strip.
 constexpr std::size_t kActBlockBytes = std::size_t{1} << 20;
 
-// Per-thread scratch for a panel of dequantized strips (and the f32 row the
-// generic path dequantizes into). The pool threads live as long as the
-// process, so this grows to the largest panel once and is reused.
+// Per-thread scratch for a panel of dequantized strips and the f32 row the
+// generic path dequantizes into. The pool threads live as long as the
+// process, so these grow to the largest panel once and are reused.
 struct PanelScratch {
-  std::unique_ptr<std::uint16_t, FreeAligned> strips;
-  std::unique_ptr<float, FreeAligned> row;
-  std::size_t strip_elems = 0, row_floats = 0;
-
-  void reserve(std::size_t want_strip_elems, std::int64_t k) {
-    if (want_strip_elems > strip_elems) {
-      strips.reset(static_cast<std::uint16_t*>(std::aligned_alloc(64, want_strip_elems * sizeof(std::uint16_t))));
-      CHECK(strips != nullptr) << "out of memory for " << want_strip_elems << " bf16 weights";
-      strip_elems = want_strip_elems;
-    }
-    if (static_cast<std::size_t>(k) > row_floats) {
-      row.reset(static_cast<float*>(std::aligned_alloc(64, static_cast<std::size_t>(k) * sizeof(float))));
-      CHECK(row != nullptr) << "out of memory for a " << k << "-wide row";
-      row_floats = static_cast<std::size_t>(k);
-    }
-  }
+  AlignedBuffer<std::uint16_t> strips;
+  AlignedBuffer<float> row;
 };
 
 }  // namespace
@@ -93,11 +74,12 @@ void matmul_bf16_tiles(KernelContext& ctx, const TensorView& a, const TensorView
                               (2 * kBf16GroupRows) * (2 * kBf16GroupRows));
   ctx.parallel_for(strips, 1, [&](std::int64_t s0, std::int64_t s1) {
     thread_local PanelScratch scratch;
-    scratch.reserve(static_cast<std::size_t>(std::min(panel_strips, s1 - s0)) * strip_elems, K);
+    scratch.strips.reserve(static_cast<std::size_t>(std::min(panel_strips, s1 - s0)) * strip_elems);
+    scratch.row.reserve(static_cast<std::size_t>(K));
     for (std::int64_t p0 = s0; p0 < s1; p0 += panel_strips) {
       const std::int64_t p1 = std::min(s1, p0 + panel_strips);
       for (std::int64_t s = p0; s < p1; ++s) {
-        std::uint16_t* strip = scratch.strips.get() + static_cast<std::size_t>(s - p0) * strip_elems;
+        std::uint16_t* strip = scratch.strips.data() + static_cast<std::size_t>(s - p0) * strip_elems;
         const std::int64_t n0 = s * kBf16StripRows;
         const int rows = static_cast<int>(std::min<std::int64_t>(kBf16StripRows, N - n0));
         if (split_pack != nullptr) {
@@ -110,11 +92,11 @@ void matmul_bf16_tiles(KernelContext& ctx, const TensorView& a, const TensorView
         }
         for (int j = 0; j < kBf16StripRows; ++j) {
           if (j < rows) {
-            to_f32(w.row(n0 + j), scratch.row.get(), K);
+            to_f32(w.row(n0 + j), scratch.row.data(), K);
           } else {
-            std::fill_n(scratch.row.get(), K, 0.0f);
+            std::fill_n(scratch.row.data(), K, 0.0f);
           }
-          table.pack_bf16_row(scratch.row.get(), K, j, strip);
+          table.pack_bf16_row(scratch.row.data(), K, j, strip);
         }
       }
       for (std::int64_t m0 = 0; m0 < M; m0 += block_rows) {
@@ -123,7 +105,7 @@ void matmul_bf16_tiles(KernelContext& ctx, const TensorView& a, const TensorView
         for (std::int64_t s = p0; s < p1; ++s) {
           const std::int64_t n0 = s * kBf16StripRows;
           const int cols = static_cast<int>(std::min<std::int64_t>(kBf16StripRows, N - n0));
-          table.gemm_bf16_strip(scratch.strips.get() + static_cast<std::size_t>(s - p0) * strip_elems, cols, tile_k,
+          table.gemm_bf16_strip(scratch.strips.data() + static_cast<std::size_t>(s - p0) * strip_elems, cols, tile_k,
                                 act_block, m_rows, c.row_f32(m0) + n0, ldc);
         }
       }
