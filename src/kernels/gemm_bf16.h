@@ -28,8 +28,11 @@
 // of plain bf16 and still several times faster than f32 FMAs.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+
+#include "util/half.h"
 
 namespace servir::kernels {
 
@@ -61,25 +64,16 @@ using PackBf16SplitStripFn = void (*)(const void* w, std::size_t stride, int n_r
 using GemmBf16StripFn = void (*)(const std::uint16_t* strip, int n_cols, std::int64_t k, const std::uint16_t* act,
                                  std::int64_t m_rows, float* c, std::size_t ldc);
 
-// f32 -> bf16 to nearest even, denormals to zero, NaN stays NaN.
-inline std::uint16_t f32_to_bf16_rne(float x) {
-  std::uint32_t u;
-  __builtin_memcpy(&u, &x, sizeof u);
-  if ((u & 0x7f800000u) == 0) return static_cast<std::uint16_t>((u >> 16) & 0x8000u);         // zero, denormal
-  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((u >> 16) | 0x40u);  // NaN
-  u += 0x7fffu + ((u >> 16) & 1u);
-  return static_cast<std::uint16_t>(u >> 16);
-}
-
-inline float bf16_to_f32(std::uint16_t h) {
-  const std::uint32_t u = static_cast<std::uint32_t>(h) << 16;
-  float x;
-  __builtin_memcpy(&x, &u, sizeof x);
-  return x;
+// f32 -> bf16 as the AVX512-BF16 conversions do it: util/half.h's rounding
+// (nearest even, NaN stays NaN) after flushing denormal inputs to zero.
+inline std::uint16_t f32_to_bf16_ftz(float x) {
+  const auto u = std::bit_cast<std::uint32_t>(x);
+  if ((u & 0x7f800000u) == 0) return static_cast<std::uint16_t>((u >> 16) & 0x8000u);  // zero, denormal
+  return f32_to_bf16(x);
 }
 
 // hi(x) and lo(x) of split mode.
-inline float bf16_hi(float x) { return bf16_to_f32(f32_to_bf16_rne(x)); }
+inline float bf16_hi(float x) { return bf16_to_f32(f32_to_bf16_ftz(x)); }
 inline float bf16_lo(float x) { return x - bf16_hi(x); }
 
 namespace ref {

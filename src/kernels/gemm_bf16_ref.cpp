@@ -11,7 +11,7 @@ namespace servir::kernels::ref {
 void pack_bf16_row(const float* row, std::int64_t k, int j, std::uint16_t* strip) {
   for (std::int64_t s = 0; s < k / kBf16StepK; ++s) {
     std::uint16_t* dst = strip + (s * kBf16StripRows + j) * kBf16StepK;
-    for (int i = 0; i < kBf16StepK; ++i) dst[i] = f32_to_bf16_rne(row[s * kBf16StepK + i]);
+    for (int i = 0; i < kBf16StepK; ++i) dst[i] = f32_to_bf16_ftz(row[s * kBf16StepK + i]);
   }
 }
 
@@ -22,7 +22,7 @@ void pack_bf16_act(const float* a, std::size_t lda, int n_rows, std::int64_t k, 
     for (std::int64_t s = 0; s < steps; ++s) {
       for (int p = 0; p < kBf16StepK / 2; ++p) {
         for (int e = 0; e < 2; ++e) {
-          act[s * kBf16GroupStepElems + p * 32 + m * 2 + e] = f32_to_bf16_rne(a[m * lda + s * kBf16StepK + 2 * p + e]);
+          act[s * kBf16GroupStepElems + p * 32 + m * 2 + e] = f32_to_bf16_ftz(a[m * lda + s * kBf16StepK + 2 * p + e]);
         }
       }
     }

@@ -37,14 +37,14 @@ struct AlignedBuf {
 };
 
 TEST(Bf16Rounding, NearestEvenFlushesDenormalsKeepsNan) {
-  EXPECT_EQ(f32_to_bf16_rne(1.0f), 0x3f80);
-  EXPECT_EQ(f32_to_bf16_rne(-2.0f), 0xc000);
-  EXPECT_EQ(f32_to_bf16_rne(bf16_to_f32(0x3f80) + std::ldexp(1.0f, -8)), 0x3f80);  // tie to even (down)
-  EXPECT_EQ(f32_to_bf16_rne(bf16_to_f32(0x3f81) + std::ldexp(1.0f, -8)), 0x3f82);  // tie to even (up)
-  EXPECT_EQ(f32_to_bf16_rne(1e-40f), 0x0000);
-  EXPECT_EQ(f32_to_bf16_rne(-1e-40f), 0x8000);
-  EXPECT_TRUE(std::isnan(bf16_to_f32(f32_to_bf16_rne(NAN))));
-  EXPECT_EQ(f32_to_bf16_rne(INFINITY), 0x7f80);
+  EXPECT_EQ(f32_to_bf16_ftz(1.0f), 0x3f80);
+  EXPECT_EQ(f32_to_bf16_ftz(-2.0f), 0xc000);
+  EXPECT_EQ(f32_to_bf16_ftz(bf16_to_f32(0x3f80) + std::ldexp(1.0f, -8)), 0x3f80);  // tie to even (down)
+  EXPECT_EQ(f32_to_bf16_ftz(bf16_to_f32(0x3f81) + std::ldexp(1.0f, -8)), 0x3f82);  // tie to even (up)
+  EXPECT_EQ(f32_to_bf16_ftz(1e-40f), 0x0000);
+  EXPECT_EQ(f32_to_bf16_ftz(-1e-40f), 0x8000);
+  EXPECT_TRUE(std::isnan(bf16_to_f32(f32_to_bf16_ftz(NAN))));
+  EXPECT_EQ(f32_to_bf16_ftz(INFINITY), 0x7f80);
 }
 
 // Every packer the AMX table has equals to_f32 followed by the scalar row
@@ -167,8 +167,8 @@ TEST(Bf16Tiles, StripKernelMatchesScalar) {
             }
             double mag = 0;
             for (std::int64_t k = 0; k < K; ++k) {
-              mag += std::fabs(static_cast<double>(bf16_to_f32(f32_to_bf16_rne(a[m * K + k]))) *
-                               bf16_to_f32(f32_to_bf16_rne(w[j * K + k])));
+              mag += std::fabs(static_cast<double>(bf16_to_f32(f32_to_bf16_ftz(a[m * K + k]))) *
+                               bf16_to_f32(f32_to_bf16_ftz(w[j * K + k])));
             }
             ASSERT_NEAR(g, e, 1e-5 * mag + 1e-6)
                 << "K=" << K << " M=" << M << " n_cols=" << n_cols << " at " << m << "," << j;
