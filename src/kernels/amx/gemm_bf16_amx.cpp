@@ -76,6 +76,30 @@ void store_tile(const float* t, float* c, std::size_t ldc, int m_rows, int n_col
   for (int m = 0; m < m_rows; ++m) _mm512_mask_storeu_ps(c + m * ldc, mask, _mm512_castsi512_ps(r[m]));
 }
 
+// hi = bf16(x) and lo = bf16(x - hi) of 32 f32 values (lo = values 0..15).
+void split_bf16(__m512 lo_half, __m512 hi_half, __m512i* hi, __m512i* lo) {
+  *hi = to_bf16(lo_half, hi_half);
+  // bf16 back to f32: the 16 bits of each value to the top of a dword.
+  const __m512 h0 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(*hi)), 16));
+  const __m512 h1 =
+      _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(*hi, 1)), 16));
+  *lo = to_bf16(_mm512_sub_ps(lo_half, h0), _mm512_sub_ps(hi_half, h1));
+}
+
+// Activation rows m < n_rows into one group (gemm_bf16.h): `convert` turns
+// the 32 floats of a row's k-step into 32 bf16 (dword p = the pair 2p,
+// 2p + 1); a 16x16 dword transpose then gives the B tile's rows.
+template <typename Convert>
+void pack_act_rows(const float* a, std::size_t lda, int n_rows, std::int64_t k, std::uint16_t* act, Convert convert) {
+  for (std::int64_t s = 0; s < k / kBf16StepK; ++s) {
+    __m512i r[16];
+    for (int m = 0; m < 16; ++m) r[m] = m < n_rows ? convert(a + m * lda + s * kBf16StepK) : _mm512_setzero_si512();
+    transpose_16x16(r);  // r[p] = the pair (2p, 2p + 1) of every row
+    std::uint16_t* dst = act + s * kBf16GroupStepElems;
+    for (int p = 0; p < 16; ++p) _mm512_storeu_si512(dst + p * 32, r[p]);
+  }
+}
+
 }  // namespace
 
 void pack_bf16_strip_q8_0(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip) {
@@ -183,16 +207,6 @@ void pack_bf16_strip_bf16(const void* w, std::size_t stride, int n_rows, std::in
   zero_rows(n_rows, k, strip);
 }
 
-// hi = bf16(x) and lo = bf16(x - hi) of 32 f32 values (lo = values 0..15).
-void split_bf16(__m512 lo_half, __m512 hi_half, __m512i* hi, __m512i* lo) {
-  *hi = to_bf16(lo_half, hi_half);
-  // bf16 back to f32: the 16 bits of each value to the top of a dword.
-  const __m512 h0 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(*hi)), 16));
-  const __m512 h1 =
-      _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(*hi, 1)), 16));
-  *lo = to_bf16(_mm512_sub_ps(lo_half, h0), _mm512_sub_ps(hi_half, h1));
-}
-
 void pack_bf16_split_strip_f16(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip) {
   const std::int64_t steps = k / kBf16StepK;
   for (int j = 0; j < n_rows; ++j) {
@@ -218,38 +232,16 @@ void pack_bf16_row(const float* row, std::int64_t k, int j, std::uint16_t* strip
 }
 
 void pack_bf16_act(const float* a, std::size_t lda, int n_rows, std::int64_t k, std::uint16_t* act) {
-  for (std::int64_t s = 0; s < k / kBf16StepK; ++s) {
-    __m512i r[16];
-    for (int m = 0; m < 16; ++m) {
-      if (m < n_rows) {
-        const float* p = a + m * lda + s * kBf16StepK;
-        r[m] = to_bf16(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16));
-      } else {
-        r[m] = _mm512_setzero_si512();
-      }
-    }
-    transpose_16x16(r);  // r[p] = the pair (2p, 2p + 1) of every row
-    std::uint16_t* dst = act + s * kBf16GroupStepElems;
-    for (int p = 0; p < 16; ++p) _mm512_storeu_si512(dst + p * 32, r[p]);
-  }
+  pack_act_rows(a, lda, n_rows, k, act,
+                [](const float* p) { return to_bf16(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16)); });
 }
 
 void pack_bf16_act_lo(const float* a, std::size_t lda, int n_rows, std::int64_t k, std::uint16_t* act) {
-  for (std::int64_t s = 0; s < k / kBf16StepK; ++s) {
-    __m512i r[16];
-    for (int m = 0; m < 16; ++m) {
-      if (m < n_rows) {
-        const float* p = a + m * lda + s * kBf16StepK;
-        __m512i hi;
-        split_bf16(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16), &hi, &r[m]);
-      } else {
-        r[m] = _mm512_setzero_si512();
-      }
-    }
-    transpose_16x16(r);
-    std::uint16_t* dst = act + s * kBf16GroupStepElems;
-    for (int p = 0; p < 16; ++p) _mm512_storeu_si512(dst + p * 32, r[p]);
-  }
+  pack_act_rows(a, lda, n_rows, k, act, [](const float* p) {
+    __m512i hi, lo;
+    split_bf16(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16), &hi, &lo);
+    return lo;
+  });
 }
 
 void gemm_bf16_strip(const std::uint16_t* strip, int n_cols, std::int64_t k, const std::uint16_t* act,
