@@ -27,10 +27,8 @@ inline std::string isa_param_name(const ::testing::TestParamInfo<Isa>& info) {
   return std::string(isa_name(info.param));
 }
 
-#define SERVIR_INSTANTIATE_ISA_TESTS(suite)                                                                  \
-  INSTANTIATE_TEST_SUITE_P(Isa, suite,                                                                       \
-                           ::testing::Values(::servir::kernels::Isa::kScalar, ::servir::kernels::Isa::kAvx2, \
-                                             ::servir::kernels::Isa::kAvx512, ::servir::kernels::Isa::kAmx), \
+#define SERVIR_INSTANTIATE_ISA_TESTS(suite)                                              \
+  INSTANTIATE_TEST_SUITE_P(Isa, suite, ::testing::ValuesIn(::servir::kernels::kAllIsas), \
                            ::servir::kernels::testing::isa_param_name)
 
 // Gaussian values with a few outliers, like real activations and weights.
