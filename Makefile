@@ -11,7 +11,7 @@
 BUILD_DIR     ?= build
 SAN_DIR       ?= build-san
 JOBS          ?= $(shell nproc)
-FUZZ_SECONDS  ?= 60
+FUZZ_SECONDS  ?= 30
 CMAKE_GEN     := -G Ninja
 # Let ccache reuse objects across clones in different folders (CI clones
 # afresh each run).
@@ -25,12 +25,18 @@ all: build
 
 deps:
 	@./scripts/install-deps.sh
+	$(STAMP)
 
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release
 
+# Each step of `make test` stamps the time it ended, so a CI log shows where
+# the time went.
+STAMP = @echo "make: $@ done at $$(date -u +%H:%M:%S)"
+
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+	$(STAMP)
 
 # The sanitizer build uses clang so the same build also carries libFuzzer
 # coverage for the fuzz targets.
@@ -40,19 +46,23 @@ $(SAN_DIR)/build.ninja:
 
 build-san: deps $(SAN_DIR)/build.ninja
 	cmake --build $(SAN_DIR) -j $(JOBS)
+	$(STAMP)
 
 test-release: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	$(STAMP)
 
 test-san: build-san
 	cd $(SAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
+	$(STAMP)
 
 fuzz: build-san
 	./scripts/run-fuzzers.sh $(SAN_DIR) $(FUZZ_SECONDS)
+	$(STAMP)
 
 test: deps lint test-release test-san fuzz
-	@echo "make test: all suites passed"
+	@echo "make test: all suites passed at $$(date -u +%H:%M:%S)"
 
 lint: deps
 	@clang-format --dry-run -Werror $(SOURCES)

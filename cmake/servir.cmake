@@ -27,6 +27,15 @@ function(servir_layer NAME)
   target_link_libraries(servir_${NAME} PUBLIC ${ARG_LIBS})
 endfunction()
 
+# Test sources are most of the build (GoogleTest, JSON and Beast templates
+# in every file) and run for seconds: in release they are compiled for build
+# speed (-O1, no debug info; a failing test is re-run in the sanitizer build
+# for frames). The code under test keeps the build's own flags.
+set(SERVIR_TEST_FLAGS)
+if(CMAKE_BUILD_TYPE STREQUAL "Release")
+  set(SERVIR_TEST_FLAGS -O1 -g0)
+endif()
+
 # servir_test(LAYER DEPS <libs...>): one GoogleTest binary per layer from
 # tests/LAYER/*.cpp; each test case becomes its own CTest test so that
 # GTEST_SKIP shows up as "Skipped" in CTest's summary.
@@ -38,7 +47,7 @@ function(servir_test LAYER)
     return()
   endif()
   add_executable(test_${LAYER} ${sources})
-  target_compile_options(test_${LAYER} PRIVATE ${SERVIR_WARNINGS})
+  target_compile_options(test_${LAYER} PRIVATE ${SERVIR_WARNINGS} ${SERVIR_TEST_FLAGS})
   target_include_directories(test_${LAYER} PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}")
   target_link_libraries(test_${LAYER} PRIVATE ${ARG_DEPS} servir_testing GTest::gtest GTest::gtest_main GTest::gmock)
   # Tests that drive the CLI need the binary built first.
@@ -49,5 +58,5 @@ function(servir_test LAYER)
     PROPERTIES
       SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]"
       ENVIRONMENT "SERVIR_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared;SERVIR_BINARY=$<TARGET_FILE:servir>"
-      TIMEOUT 600)
+      TIMEOUT 300)
 endfunction()
