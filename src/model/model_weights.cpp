@@ -88,8 +88,8 @@ class Binder {
 
 }  // namespace
 
-Result<ModelWeights> ModelWeights::bind(const ModelDescription& model, const kernels::KernelTable& table,
-                                        const WeightOptions& options) {
+Result<ModelWeights> ModelWeights::bind(const ModelDescription& model, const LayerSpec& spec,
+                                        const kernels::KernelTable& table, const WeightOptions& options) {
   const ModelConfig& c = model.config();
   ModelWeights w;
   Binder b(model, table, options, w.owned_vectors_, w.owned_matrices_);
@@ -124,12 +124,12 @@ Result<ModelWeights> ModelWeights::bind(const ModelDescription& model, const ker
     take_matrix(layer_tensor_name(i, "attn_k.weight"), l.wk);
     take_matrix(layer_tensor_name(i, "attn_v.weight"), l.wv);
     take_matrix(layer_tensor_name(i, "attn_output.weight"), l.wo);
-    if (c.attention_bias) {
+    if (spec.attention.qkv_bias) {
       take_vector(layer_tensor_name(i, "attn_q.bias"), l.bq);
       take_vector(layer_tensor_name(i, "attn_k.bias"), l.bk);
       take_vector(layer_tensor_name(i, "attn_v.bias"), l.bv);
     }
-    if (c.qk_norm) {
+    if (spec.attention.qk_norm) {
       take_vector(layer_tensor_name(i, "attn_q_norm.weight"), l.q_norm);
       take_vector(layer_tensor_name(i, "attn_k_norm.weight"), l.k_norm);
     }

@@ -12,16 +12,17 @@
 #include "formats/model_description.h"
 #include "kernels/kernel_table.h"
 #include "kernels/tensor_view.h"
+#include "model/layer_spec.h"
 
 namespace servir {
 
 struct LayerWeights {
   const float* attn_norm = nullptr;    // [hidden]
   kernels::TensorView wq, wk, wv, wo;  // [q_dim, hidden], [kv_dim, hidden] x2, [hidden, q_dim]
-  const float* bq = nullptr;           // [q_dim], qkv bias (qwen2); null when absent
+  const float* bq = nullptr;           // [q_dim], qkv bias (AttentionVariant::qkv_bias); null when absent
   const float* bk = nullptr;
   const float* bv = nullptr;
-  const float* q_norm = nullptr;  // [head_dim] (qwen3)
+  const float* q_norm = nullptr;  // [head_dim] (AttentionVariant::qk_norm); null when absent
   const float* k_norm = nullptr;
   const float* ffn_norm = nullptr;           // [hidden]
   kernels::TensorView w_gate, w_up, w_down;  // [ffn, hidden] x2, [hidden, ffn]
@@ -37,10 +38,11 @@ struct WeightOptions {
 
 class ModelWeights {
  public:
-  // Fails when a tensor's type has no kernel in `table` (a clear message
-  // naming the tensor and type) or a vector has a type we cannot convert.
-  static Result<ModelWeights> bind(const ModelDescription& model, const kernels::KernelTable& table,
-                                   const WeightOptions& options = {});
+  // Binds the tensors the layers of `spec` read. Fails when one is missing,
+  // a tensor's type has no kernel in `table` (a clear message naming the
+  // tensor and type) or a vector has a type we cannot convert.
+  static Result<ModelWeights> bind(const ModelDescription& model, const LayerSpec& spec,
+                                   const kernels::KernelTable& table, const WeightOptions& options = {});
 
   ModelWeights(ModelWeights&&) noexcept = default;
   ModelWeights& operator=(ModelWeights&&) noexcept = default;

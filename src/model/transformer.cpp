@@ -4,13 +4,13 @@
 #include <cstring>
 
 #include "formats/tensor_names.h"
-#include "kernels/matmul.h"
 #include "kernels/ops/ops.h"
+#include "model/attention_layer.h"
+#include "model/layer_step.h"
+#include "model/mlp_layer.h"
 
 namespace servir {
 namespace {
-
-using kernels::TensorView;
 
 Result<kernels::RopeConfig> rope_config(const ModelDescription& model) {
   const ModelConfig& c = model.config();
@@ -51,33 +51,11 @@ Result<kernels::RopeConfig> rope_config(const ModelDescription& model) {
   return r;
 }
 
-// out[M, N] = in[M, K] * w^T, with in/out dense F32 rows.
-void linear(kernels::KernelContext& ctx, const float* in, std::int64_t m, const TensorView& w, float* out) {
-  const auto a = TensorView::contiguous(in, GgmlType::kF32, w.cols(), m);
-  const auto c = TensorView::contiguous(out, GgmlType::kF32, w.rows(), m);
-  kernels::matmul(ctx, a, w, c);
-}
-
-void add_bias_rows(const kernels::KernelContext& ctx, float* x, const float* bias, std::int64_t rows,
-                   std::int64_t width) {
-  const auto add = ctx.kernels().add;
-  ctx.parallel_for(rows, 1, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t r = begin; r < end; ++r) add(x + r * width, bias, x + r * width, width);
-  });
-}
-
-// An element-wise op over n floats, split across the pool.
-template <typename Fn>
-void elementwise(const kernels::KernelContext& ctx, std::int64_t n, Fn&& fn) {
-  constexpr std::int64_t kGrain = 4096;
-  ctx.parallel_for(n, kGrain, [&](std::int64_t begin, std::int64_t end) { fn(begin, end - begin); });
-}
-
 }  // namespace
 
-TransformerModel::TransformerModel(ModelConfig config, ModelWeights weights, kernels::RopeTable rope,
+TransformerModel::TransformerModel(ModelConfig config, LayerSpec spec, ModelWeights weights, kernels::RopeTable rope,
                                    TransformerOptions options)
-    : config_(std::move(config)), weights_(std::move(weights)), rope_(std::move(rope)), options_(options) {
+    : config_(std::move(config)), spec_(spec), weights_(std::move(weights)), rope_(std::move(rope)), options_(options) {
   const auto t = static_cast<std::size_t>(options_.max_batch_tokens);
   const auto hidden = static_cast<std::size_t>(config_.hidden_size);
   const auto q_dim = static_cast<std::size_t>(config_.n_heads * config_.head_dim);
@@ -105,9 +83,11 @@ Result<TransformerModel> TransformerModel::create(const ModelDescription& model,
   }
   auto rope = rope_config(model);
   if (!rope) return std::move(rope).status().with_prefix(model.path());
-  auto weights = ModelWeights::bind(model, table, options.weights);
+  auto spec = layer_spec(model.config());
+  if (!spec) return std::move(spec).status().with_prefix(model.path());
+  auto weights = ModelWeights::bind(model, *spec, table, options.weights);
   if (!weights) return std::move(weights).status();
-  return TransformerModel(model.config(), std::move(*weights), kernels::RopeTable(*rope), options);
+  return TransformerModel(model.config(), *spec, std::move(*weights), kernels::RopeTable(*rope), options);
 }
 
 std::uint64_t TransformerModel::scratch_bytes() const {
@@ -168,86 +148,27 @@ Status TransformerModel::validate(const ForwardBatch& b, const KvCache& cache) c
   return {};
 }
 
-void TransformerModel::attention_block(kernels::KernelContext& ctx, std::int64_t layer, const ForwardBatch& b,
-                                       KvCache& cache, std::int64_t n) {
-  const LayerWeights& w = weights_.layer(layer);
-  const std::int64_t hidden = config_.hidden_size;
-  const std::int64_t head_dim = config_.head_dim;
-  const std::int64_t q_dim = config_.n_heads * head_dim;
-  const std::int64_t kv_dim = config_.n_kv_heads * head_dim;
-  const auto eps = static_cast<float>(config_.rms_norm_eps);
-
-  kernels::rms_norm_rows(ctx, x_.data(), w.attn_norm, xn_.data(), n, hidden, eps);
-  linear(ctx, xn_.data(), n, w.wq, q_.data());
-  linear(ctx, xn_.data(), n, w.wk, k_.data());
-  linear(ctx, xn_.data(), n, w.wv, v_.data());
-  if (w.bq != nullptr) {
-    add_bias_rows(ctx, q_.data(), w.bq, n, q_dim);
-    add_bias_rows(ctx, k_.data(), w.bk, n, kv_dim);
-    add_bias_rows(ctx, v_.data(), w.bv, n, kv_dim);
-  }
-  if (w.q_norm != nullptr) {  // qwen3: RMSNorm over each head before RoPE
-    kernels::rms_norm_rows(ctx, q_.data(), w.q_norm, q_.data(), n * config_.n_heads, head_dim, eps);
-    kernels::rms_norm_rows(ctx, k_.data(), w.k_norm, k_.data(), n * config_.n_kv_heads, head_dim, eps);
-  }
-  const kernels::PagedKvView& kv = cache.layer(layer);
-  ctx.parallel_for(n, 1, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t t = begin; t < end; ++t) {
-      const auto i = static_cast<std::size_t>(t);
-      kernels::rope(rope_, q_.data() + t * q_dim, static_cast<int>(config_.n_heads), b.positions[i]);
-      kernels::rope(rope_, k_.data() + t * kv_dim, static_cast<int>(config_.n_kv_heads), b.positions[i]);
-      // Distinct tokens write distinct slots (one position per sequence per
-      // step), so stores run in parallel safely.
-      const std::int32_t* table =
-          b.block_tables.data() + static_cast<std::size_t>(b.token_seq[i]) * b.max_blocks_per_seq;
-      kernels::paged_kv_store(kv, table, b.positions[i], k_.data() + t * kv_dim, v_.data() + t * kv_dim);
-    }
-  });
-  kernels::AttentionBatch batch;
-  batch.q = q_.data();
-  batch.out = attn_.data();
-  batch.n_tokens = n;
-  batch.n_heads = static_cast<int>(config_.n_heads);
-  batch.token_seq = b.token_seq.data();
-  batch.token_pos = b.positions.data();
-  batch.block_tables = b.block_tables.data();
-  batch.max_blocks_per_seq = b.max_blocks_per_seq;
-  batch.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  batch.sliding_window = config_.sliding_window.value_or(0);
-  kernels::paged_attention(ctx, kv, batch);
-  linear(ctx, attn_.data(), n, w.wo, proj_.data());
-  const auto add = ctx.kernels().add;
-  elementwise(ctx, n * hidden, [&](std::int64_t off, std::int64_t len) {
-    add(x_.data() + off, proj_.data() + off, x_.data() + off, len);
-  });
-}
-
-void TransformerModel::mlp_block(kernels::KernelContext& ctx, std::int64_t layer, std::int64_t n) {
-  const LayerWeights& w = weights_.layer(layer);
-  const std::int64_t hidden = config_.hidden_size;
-  kernels::rms_norm_rows(ctx, x_.data(), w.ffn_norm, xn_.data(), n, hidden, static_cast<float>(config_.rms_norm_eps));
-  linear(ctx, xn_.data(), n, w.w_gate, gate_.data());
-  linear(ctx, xn_.data(), n, w.w_up, up_.data());
-  const auto swiglu = ctx.kernels().swiglu;
-  elementwise(ctx, n * config_.ffn_size, [&](std::int64_t off, std::int64_t len) {
-    swiglu(gate_.data() + off, up_.data() + off, gate_.data() + off, len);
-  });
-  linear(ctx, gate_.data(), n, w.w_down, proj_.data());
-  const auto add = ctx.kernels().add;
-  elementwise(ctx, n * hidden, [&](std::int64_t off, std::int64_t len) {
-    add(x_.data() + off, proj_.data() + off, x_.data() + off, len);
-  });
-}
-
 Status TransformerModel::forward(kernels::KernelContext& ctx, const ForwardBatch& batch, KvCache& cache,
                                  float* logits) {
   if (Status st = validate(batch, cache); !st.ok()) return st;
   const auto n = static_cast<std::int64_t>(batch.tokens.size());
   const std::int64_t hidden = config_.hidden_size;
   kernels::embedding_rows(ctx, weights_.token_embd(), batch.tokens.data(), n, x_.data());
+  const Activations act{.x = x_.data(),
+                        .xn = xn_.data(),
+                        .q = q_.data(),
+                        .k = k_.data(),
+                        .v = v_.data(),
+                        .attn = attn_.data(),
+                        .gate = gate_.data(),
+                        .up = up_.data(),
+                        .proj = proj_.data()};
+  const LayerStep step{
+      .ctx = ctx, .config = config_, .rope = rope_, .batch = batch, .cache = cache, .act = act, .n = n};
   for (std::int64_t layer = 0; layer < config_.n_layers; ++layer) {
-    attention_block(ctx, layer, batch, cache, n);
-    mlp_block(ctx, layer, n);
+    const LayerWeights& w = weights_.layer(layer);
+    attention_layer(step, w, layer, spec_.attention);
+    swiglu_mlp_layer(step, w);
   }
   const auto n_out = static_cast<std::int64_t>(batch.logit_rows.size());
   if (n_out == 0) return {};

@@ -1,6 +1,9 @@
-// TransformerModel: the forward pass of the Llama family (llama, mistral,
-// qwen2 with q/k/v biases, qwen3 with per-head q/k RMSNorm) over a flat
-// batch of tokens from many sequences, against a paged KV cache.
+// TransformerModel: the forward pass of the Llama family over a flat batch
+// of tokens from many sequences, against a paged KV cache. Each layer is the
+// shared attention and MLP blocks (attention_layer.h, mlp_layer.h) in the
+// variant its architecture's file in model/arch/ picks (layer_spec.h):
+// llama, mistral (sliding window), qwen2 (q/k/v biases), qwen3 (per-head
+// q/k RMSNorm).
 //
 // forward() appends each token's K/V to its sequence's blocks and returns
 // logits only for the rows the caller asks for; it is the interface the
@@ -19,6 +22,7 @@
 #include "kernels/ops/rope.h"
 #include "model/forward_batch.h"
 #include "model/kv_cache.h"
+#include "model/layer_spec.h"
 #include "model/model_weights.h"
 
 namespace servir {
@@ -51,13 +55,12 @@ class TransformerModel {
   Status forward(kernels::KernelContext& ctx, const ForwardBatch& batch, KvCache& cache, float* logits);
 
  private:
-  TransformerModel(ModelConfig config, ModelWeights weights, kernels::RopeTable rope, TransformerOptions options);
+  TransformerModel(ModelConfig config, LayerSpec spec, ModelWeights weights, kernels::RopeTable rope,
+                   TransformerOptions options);
   Status validate(const ForwardBatch& batch, const KvCache& cache) const;
-  void attention_block(kernels::KernelContext& ctx, std::int64_t layer, const ForwardBatch& batch, KvCache& cache,
-                       std::int64_t n);
-  void mlp_block(kernels::KernelContext& ctx, std::int64_t layer, std::int64_t n);
 
   ModelConfig config_;
+  LayerSpec spec_;
   ModelWeights weights_;
   kernels::RopeTable rope_;
   TransformerOptions options_;

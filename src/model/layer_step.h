@@ -1,0 +1,46 @@
+// LayerStep: what a shared layer (attention_layer.h, mlp_layer.h) reads and
+// writes during one forward step: the batch, the KV cache, the model's
+// shape and the activation scratch, all owned by TransformerModel.
+#pragma once
+
+#include <cstdint>
+
+#include "formats/model_config.h"
+#include "kernels/context.h"
+#include "kernels/ops/rope.h"
+#include "kernels/tensor_view.h"
+#include "model/forward_batch.h"
+#include "model/kv_cache.h"
+
+namespace servir {
+
+// Activation scratch rows for the n tokens of a step (each [max_batch_tokens, width]).
+struct Activations {
+  float* x;     // residual stream [T, hidden]
+  float* xn;    // normed input [T, hidden]
+  float* q;     // [T, n_heads * head_dim]
+  float* k;     // [T, n_kv_heads * head_dim]
+  float* v;     // [T, n_kv_heads * head_dim]
+  float* attn;  // [T, n_heads * head_dim]
+  float* gate;  // [T, ffn]
+  float* up;    // [T, ffn]
+  float* proj;  // [T, hidden] output of wo / w_down
+};
+
+struct LayerStep {
+  kernels::KernelContext& ctx;
+  const ModelConfig& config;
+  const kernels::RopeTable& rope;
+  const ForwardBatch& batch;
+  KvCache& cache;
+  const Activations& act;
+  std::int64_t n;  // tokens in the batch
+};
+
+// out[M, N] = in[M, K] * w^T, with in/out dense F32 rows.
+void linear(kernels::KernelContext& ctx, const float* in, std::int64_t m, const kernels::TensorView& w, float* out);
+
+// x[i] += y[i] for n floats, split across the pool.
+void add_in_place(const kernels::KernelContext& ctx, float* x, const float* y, std::int64_t n);
+
+}  // namespace servir
