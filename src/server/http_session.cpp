@@ -510,6 +510,14 @@ void HttpSession::fail_request(const Status& status, std::string_view code, std:
   const ApiError error = api_error(status, {.code = code});
   HttpResponse response{.status = error.http_status, .body = error.body(), .close_connection = true};
   if (error.http_status == 503) response.headers.emplace_back("Retry-After", "1");
+  // A browser reads a refusal (413 for a body too large, say) only with the
+  // CORS headers. The parser holds every field it parsed whole, so the
+  // Origin is known unless the head broke off before it.
+  if (parser_) {
+    const auto origin = parser_->get()[http::field::origin];
+    add_cors_headers(response,
+                     cors_allow_origin(shared_->options.cors_origins, std::string_view(origin.data(), origin.size())));
+  }
   response_done_ = true;
   enqueue(serialize_response_head(response, false, true) + response.body);
 }

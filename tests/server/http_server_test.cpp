@@ -117,6 +117,12 @@ TEST(HttpServerTest, RefusesABodyOverTheLimitWith413) {
   EXPECT_NE(j["error"]["message"].get<std::string>().find("1024"), std::string::npos);
   EXPECT_EQ(res.header("Connection"), "close");
   EXPECT_EQ(refusals.load(), 1);
+  // A browser can read the refusal: it carries the CORS headers.
+  TestClient browser(echo.port());
+  const auto from_page = browser.request("POST", "/echo", std::string(4096, 'x'), {{"Origin", "https://app.example"}});
+  ASSERT_TRUE(from_page.ok) << from_page.error;
+  EXPECT_EQ(from_page.status, 413);
+  EXPECT_EQ(from_page.header("Access-Control-Allow-Origin"), "*");
 }
 
 TEST(HttpServerTest, MalformedRequestsGet400) {
