@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include "util/check.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define SERVIR_CPU_RELAX() _mm_pause()
@@ -19,6 +21,9 @@ namespace {
 // 0.1-1 ms): long enough to bridge the gaps between the kernels of a layer,
 // short enough not to steal a shared machine's cores between requests.
 constexpr int kSpinIterations = 1 << 12;
+
+// Chunks of one job fit the 16-bit fields of claim_.
+constexpr std::int64_t kMaxChunks = 1 << 16;
 
 }  // namespace
 
@@ -49,12 +54,13 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::run_chunks(ChunkFn fn, void* ctx, std::int64_t n_chunks) {
+  CHECK(n_chunks > 0 && n_chunks < kMaxChunks) << "thread pool: " << n_chunks << " chunks in one job";
   const std::uint32_t job = ++last_job_;
   fn_.store(fn, std::memory_order_relaxed);
   ctx_.store(ctx, std::memory_order_relaxed);
-  n_chunks_.store(n_chunks, std::memory_order_relaxed);
   done_.store(0, std::memory_order_relaxed);
-  claim_.store(static_cast<std::uint64_t>(job) << 32, std::memory_order_release);
+  claim_.store(static_cast<std::uint64_t>(job) << 32 | static_cast<std::uint64_t>(n_chunks) << 16,
+               std::memory_order_release);
   // seq_cst pairs with the worker's sleepers_ increment: either we see a
   // sleeper and wake it, or it sees the new generation before sleeping.
   generation_.store(job, std::memory_order_seq_cst);
@@ -72,17 +78,21 @@ void ThreadPool::run_chunks(ChunkFn fn, void* ctx, std::int64_t n_chunks) {
 }
 
 void ThreadPool::work_on(std::uint32_t job_id) {
-  // Read the job, then claim chunks tagged with its id. A claim only
-  // succeeds while the job is open, and the caller does not publish the next
-  // job before every claimed chunk is done, so fn/ctx read here are the job's.
-  const ChunkFn fn = fn_.load(std::memory_order_acquire);
-  void* const ctx = ctx_.load(std::memory_order_acquire);
-  const auto n_chunks = static_cast<std::uint64_t>(n_chunks_.load(std::memory_order_acquire));
+  // Claim a chunk of job `job_id` first, then read the job: a claimed chunk
+  // keeps the job open (the caller publishes the next one only once every
+  // claimed chunk is done), so fn/ctx read after the claim are this job's.
+  // The count comes from the claimed word itself: read separately, a worker
+  // waking late could pair the old job's id with the next job's larger count
+  // and claim a chunk past the end, counting it into the next job's done_
+  // (which then never equals its count, and the caller waits forever).
   std::uint64_t cur = claim_.load(std::memory_order_acquire);
   for (;;) {
-    if ((cur >> 32) != job_id || (cur & 0xffffffffu) >= n_chunks) return;
+    const std::uint64_t next = cur & 0xffffu, count = (cur >> 16) & 0xffffu;
+    if ((cur >> 32) != job_id || next >= count) return;
     if (!claim_.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
-    fn(ctx, static_cast<std::int64_t>(cur & 0xffffffffu));
+    const ChunkFn fn = fn_.load(std::memory_order_relaxed);
+    void* const ctx = ctx_.load(std::memory_order_relaxed);
+    fn(ctx, static_cast<std::int64_t>(next));
     done_.fetch_add(1, std::memory_order_acq_rel);
     cur = claim_.load(std::memory_order_acquire);
   }

@@ -44,7 +44,7 @@ class ThreadPool {
     // About 8 chunks per thread: enough to balance, few enough to be cheap.
     const std::int64_t target = (n + 8 * n_threads_ - 1) / (8 * n_threads_);
     const std::int64_t chunk = std::max<std::int64_t>(grain, (target + grain - 1) / grain * grain);
-    const std::int64_t n_chunks = (n + chunk - 1) / chunk;
+    const std::int64_t n_chunks = (n + chunk - 1) / chunk;  // at most 8 * n_threads_ + 1
     if (n_threads_ == 1 || n_chunks == 1) {
       fn(std::int64_t{0}, n);
       return;
@@ -75,9 +75,10 @@ class ThreadPool {
   std::uint32_t last_job_ = 0;
   std::atomic<ChunkFn> fn_{nullptr};
   std::atomic<void*> ctx_{nullptr};
-  std::atomic<std::int64_t> n_chunks_{0};
-  alignas(64) std::atomic<std::uint64_t> claim_{0};  // job id << 32 | next chunk
-  alignas(64) std::atomic<std::int64_t> done_{0};    // chunks finished in the current job
+  // job id << 32 | chunk count << 16 | next chunk: a claim checks the job
+  // and the count it races against in the one word it updates.
+  alignas(64) std::atomic<std::uint64_t> claim_{0};
+  alignas(64) std::atomic<std::int64_t> done_{0};  // chunks finished in the current job
   alignas(64) std::atomic<std::uint32_t> generation_{0};
   std::atomic<int> sleepers_{0};
   std::atomic<bool> stop_{false};

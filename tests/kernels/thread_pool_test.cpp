@@ -38,6 +38,20 @@ TEST(ThreadPool, BackToBackJobsNeverMix) {
   }
 }
 
+// Jobs of few and many chunks in turn: a worker that wakes late for a small
+// job must not claim past its end when the next, larger job is being set up
+// (it once could, and its stray count made the caller wait forever). Each
+// chunk runs exactly once.
+TEST(ThreadPool, LateWorkersNeverClaimPastAJobsEnd) {
+  ThreadPool pool(2);
+  for (int iter = 0; iter < 100000; ++iter) {
+    const std::int64_t n = iter % 2 == 0 ? 2 : 16;  // 2 and 16 chunks of one
+    std::atomic<std::int64_t> runs{0};
+    pool.parallel_for(n, 1, [&](std::int64_t b, std::int64_t e) { runs += e - b; });
+    ASSERT_EQ(runs.load(), n) << "iteration " << iter;
+  }
+}
+
 TEST(ThreadPool, WorkersShareTheWork) {
   ThreadPool pool(2);
   std::set<std::thread::id> ids;
