@@ -48,13 +48,18 @@ build-san: deps $(SAN_DIR)/build.ninja
 	cmake --build $(SAN_DIR) -j $(JOBS)
 	$(STAMP)
 
+# --timeout: the default for tests without their own (the gtest cases: the
+# TIMEOUT passed through gtest_discover_tests is lost with the ENVIRONMENT
+# list before it), so a hung test fails by name instead of stalling the run.
+CTEST_TIMEOUT ?= 300
+
 test-release: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout $(CTEST_TIMEOUT)
 	$(STAMP)
 
 test-san: build-san
 	cd $(SAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS)
+	  ctest --output-on-failure -j $(JOBS) --timeout $(CTEST_TIMEOUT)
 	$(STAMP)
 
 fuzz: build-san
