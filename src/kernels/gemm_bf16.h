@@ -20,12 +20,13 @@
 // AVX512-BF16 conversions do. Every function has a scalar twin below.
 //
 // Split mode (f16 weights, whose 11-bit significands bf16 cannot hold): a
-// value x is hi(x) + lo(x) with hi = bf16(x), lo = bf16(x - hi). K is
-// tripled: the strip holds [hi(w) | lo(w) | hi(w)] and the activations
-// [hi(a) | hi(a) | lo(a)], so the one tile product sums hi*hi + lo*hi +
-// hi*lo: the weights exactly, the activations to 16 significant bits (more
-// than the f16 activations of other CPU engines), three times the products
-// of plain bf16 and still several times faster than f32 FMAs.
+// weight w is hi(w) + lo(w) with hi = bf16(w), lo = bf16(w - hi), exactly.
+// K is doubled: the strip holds [hi(w) | lo(w)] and the activations
+// [bf16(a) | bf16(a)], so the one tile product sums hi*a + lo*a: the
+// weights exactly as stored and the activations rounded to bf16, as for
+// bf16 weights and every quantized type on the tiles. (A third term,
+// hi(w) * lo(a), would carry the activations to 16 bits for 1.5x the tile
+// work; the rounding it removes is the same size as bf16 weights' own.)
 #pragma once
 
 #include <bit>
@@ -54,7 +55,7 @@ using PackBf16RowFn = void (*)(const float* row, std::int64_t k, int j, std::uin
 using PackBf16ActFn = void (*)(const float* a, std::size_t lda, int n_rows, std::int64_t k, std::uint16_t* act);
 
 // Split mode: weight rows j < n_rows <= 32 (k values each) into a strip of
-// 3k values [hi | lo | hi].
+// 2k values [hi | lo].
 using PackBf16SplitStripFn = void (*)(const void* w, std::size_t stride, int n_rows, std::int64_t k,
                                       std::uint16_t* strip);
 
@@ -72,7 +73,7 @@ inline std::uint16_t f32_to_bf16_ftz(float x) {
   return f32_to_bf16(x);
 }
 
-// hi(x) and lo(x) of split mode.
+// hi(w) and lo(w) of split mode.
 inline float bf16_hi(float x) { return bf16_to_f32(f32_to_bf16_ftz(x)); }
 inline float bf16_lo(float x) { return x - bf16_hi(x); }
 
@@ -80,8 +81,6 @@ namespace ref {
 
 void pack_bf16_row(const float* row, std::int64_t k, int j, std::uint16_t* strip);
 void pack_bf16_act(const float* a, std::size_t lda, int n_rows, std::int64_t k, std::uint16_t* act);
-// The low halves lo(a) = bf16(a - bf16(a)), in pack_bf16_act's layout.
-void pack_bf16_act_lo(const float* a, std::size_t lda, int n_rows, std::int64_t k, std::uint16_t* act);
 // Split-mode strip of f16 weights.
 void pack_bf16_split_strip_f16(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip);
 // Products in k order per output, denormal inputs flushed (as the tiles do).

@@ -29,27 +29,19 @@ void pack_bf16_act(const float* a, std::size_t lda, int n_rows, std::int64_t k, 
   }
 }
 
-void pack_bf16_act_lo(const float* a, std::size_t lda, int n_rows, std::int64_t k, std::uint16_t* act) {
-  std::vector<float> lo(static_cast<std::size_t>(n_rows) * static_cast<std::size_t>(k));
-  for (int m = 0; m < n_rows; ++m) {
-    for (std::int64_t i = 0; i < k; ++i) lo[m * k + i] = bf16_lo(a[m * lda + i]);
-  }
-  pack_bf16_act(lo.data(), static_cast<std::size_t>(k), n_rows, k, act);
-}
-
 void pack_bf16_split_strip_f16(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip) {
-  std::vector<float> row(static_cast<std::size_t>(3 * k));
+  std::vector<float> row(static_cast<std::size_t>(2 * k));
   for (int j = 0; j < kBf16StripRows; ++j) {
     std::fill(row.begin(), row.end(), 0.0f);
     if (j < n_rows) {
       const auto* h = reinterpret_cast<const std::uint16_t*>(static_cast<const std::byte*>(w) + j * stride);
       for (std::int64_t i = 0; i < k; ++i) {
         const float x = f16_to_f32(h[i]);
-        row[i] = row[2 * k + i] = bf16_hi(x);
+        row[i] = bf16_hi(x);
         row[k + i] = bf16_lo(x);
       }
     }
-    pack_bf16_row(row.data(), 3 * k, j, strip);
+    pack_bf16_row(row.data(), 2 * k, j, strip);
   }
 }
 

@@ -53,7 +53,6 @@ struct KernelTable {
   PackBf16ActFn pack_bf16_act = nullptr;
   // Split mode (gemm_bf16.h) for weight types bf16 cannot hold: f16.
   PackBf16SplitStripFn pack_bf16_split_strip[kTypeSlots] = {};
-  PackBf16ActFn pack_bf16_act_lo = nullptr;
   int bf16_split_min_rows = 0;
   GemmBf16StripFn gemm_bf16_strip = nullptr;
   int bf16_tile_min_rows = 0;          // types with a strip packer

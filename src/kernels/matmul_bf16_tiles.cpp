@@ -30,7 +30,7 @@ struct PanelScratch {
 bool use_bf16_tiles(const KernelTable& table, GgmlType w_type, std::int64_t m, std::int64_t k) {
   const auto slot = static_cast<std::uint32_t>(w_type);
   if (table.gemm_bf16_strip == nullptr || k % kBf16StepK != 0) return false;
-  if (table.pack_bf16_split_strip[slot] != nullptr && table.pack_bf16_act_lo != nullptr) {
+  if (table.pack_bf16_split_strip[slot] != nullptr) {
     return m >= table.bf16_split_min_rows;
   }
   if (!table.bf16_tiles_for[slot]) return false;
@@ -41,9 +41,9 @@ bool use_bf16_tiles(const KernelTable& table, GgmlType w_type, std::int64_t m, s
 void matmul_bf16_tiles(KernelContext& ctx, const TensorView& a, const TensorView& w, const TensorView& c) {
   const KernelTable& table = ctx.kernels();
   const std::int64_t M = a.rows(), K = w.cols(), N = w.rows();
-  // Split mode (gemm_bf16.h) runs the tiles over 3K values.
+  // Split mode (gemm_bf16.h) runs the tiles over 2K values.
   const PackBf16SplitStripFn split_pack = table.pack_bf16_split_strip[static_cast<std::uint32_t>(w.type)];
-  const std::int64_t tile_k = split_pack != nullptr ? 3 * K : K;
+  const std::int64_t tile_k = split_pack != nullptr ? 2 * K : K;
   const std::int64_t groups = (M + kBf16GroupRows - 1) / kBf16GroupRows;
   const std::size_t segment_elems = static_cast<std::size_t>(K / kBf16StepK) * kBf16GroupStepElems;
   const std::size_t group_elems = static_cast<std::size_t>(tile_k / kBf16StepK) * kBf16GroupStepElems;
@@ -55,10 +55,7 @@ void matmul_bf16_tiles(KernelContext& ctx, const TensorView& a, const TensorView
       const int rows = static_cast<int>(std::min<std::int64_t>(kBf16GroupRows, M - g * kBf16GroupRows));
       std::uint16_t* group = act + g * group_elems;
       table.pack_bf16_act(a.row_f32(g * kBf16GroupRows), lda, rows, K, group);
-      if (split_pack != nullptr) {  // [hi | hi | lo]
-        std::copy_n(group, segment_elems, group + segment_elems);
-        table.pack_bf16_act_lo(a.row_f32(g * kBf16GroupRows), lda, rows, K, group + 2 * segment_elems);
-      }
+      if (split_pack != nullptr) std::copy_n(group, segment_elems, group + segment_elems);  // [a | a]
     }
   });
 

@@ -17,9 +17,10 @@ using testing::random_values;
 
 // Tolerance relative to sum |w||a| (the scale of the rounding error): the
 // activations are quantized to 8 bits for the integer types, and rounded to
-// bf16 (8 significant bits) where the amx level takes bf16 weights.
+// bf16 (8 significant bits) where the amx level takes bf16 or f16 weights
+// (f16 in split mode from 32 rows).
 double tolerance(GgmlType type, Isa isa) {
-  if (isa == Isa::kAmx && type == GgmlType::kBF16) return 8e-3;
+  if (isa == Isa::kAmx && (type == GgmlType::kBF16 || type == GgmlType::kF16)) return 8e-3;
   switch (type) {
     case GgmlType::kF32:
       return 1e-5;
@@ -99,7 +100,7 @@ TEST_P(Matmul, BatchedDecodeEveryMUpTo64) {
 
 // Prefill-sized batches of every type: at the amx level these take the bf16
 // tiles (through to_f32 for types without their own strip packer; f16 in
-// split mode, within the f16 tolerance), with M and N not multiples of the
+// split mode, within the bf16 tolerance), with M and N not multiples of the
 // 16-row groups and 32-row strips.
 TEST_P(Matmul, EveryTypePrefillRows) {
   ThreadPool pool(2);

@@ -15,7 +15,6 @@ void pack_bf16_strip_q4_K(const void* w, std::size_t stride, int n_rows, std::in
 void pack_bf16_strip_q6_K(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip);
 void pack_bf16_strip_bf16(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip);
 void pack_bf16_split_strip_f16(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip);
-void pack_bf16_act_lo(const float* a, std::size_t lda, int n_rows, std::int64_t k, std::uint16_t* act);
 void pack_bf16_row(const float* row, std::int64_t k, int j, std::uint16_t* strip);
 void pack_bf16_act(const float* a, std::size_t lda, int n_rows, std::int64_t k, std::uint16_t* act);
 void gemm_bf16_strip(const std::uint16_t* strip, int n_cols, std::int64_t k, const std::uint16_t* act,

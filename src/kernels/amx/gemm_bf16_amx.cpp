@@ -218,10 +218,9 @@ void pack_bf16_split_strip_f16(const void* w, std::size_t stride, int n_rows, st
       split_bf16(x0, x1, &hi, &lo);
       _mm512_store_si512(strip_row(strip, s, j), hi);
       _mm512_store_si512(strip_row(strip, steps + s, j), lo);
-      _mm512_store_si512(strip_row(strip, 2 * steps + s, j), hi);
     }
   }
-  zero_rows(n_rows, 3 * k, strip);
+  zero_rows(n_rows, 2 * k, strip);
 }
 
 void pack_bf16_row(const float* row, std::int64_t k, int j, std::uint16_t* strip) {
@@ -234,14 +233,6 @@ void pack_bf16_row(const float* row, std::int64_t k, int j, std::uint16_t* strip
 void pack_bf16_act(const float* a, std::size_t lda, int n_rows, std::int64_t k, std::uint16_t* act) {
   pack_act_rows(a, lda, n_rows, k, act,
                 [](const float* p) { return to_bf16(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16)); });
-}
-
-void pack_bf16_act_lo(const float* a, std::size_t lda, int n_rows, std::int64_t k, std::uint16_t* act) {
-  pack_act_rows(a, lda, n_rows, k, act, [](const float* p) {
-    __m512i hi, lo;
-    split_bf16(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16), &hi, &lo);
-    return lo;
-  });
 }
 
 void gemm_bf16_strip(const std::uint16_t* strip, int n_cols, std::int64_t k, const std::uint16_t* act,
