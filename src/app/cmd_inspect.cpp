@@ -53,6 +53,11 @@ nlohmann::json rope_scaling_json(const RopeScaling& r) {
   if (r.type == RopeScalingType::kYarn) {
     j["beta_fast"] = r.yarn_beta_fast;
     j["beta_slow"] = r.yarn_beta_slow;
+    j["truncate"] = r.yarn_truncate;
+    if (r.yarn_mscale != 0) j["mscale"] = r.yarn_mscale;
+    if (r.yarn_mscale_all_dim != 0) j["mscale_all_dim"] = r.yarn_mscale_all_dim;
+    // The cos/sin multiplier in effect, stated or derived.
+    j["attention_factor"] = yarn_attention_factor(r);
   }
   return j;
 }
@@ -156,6 +161,11 @@ void print_text(const ModelDescription& model, bool list_tensors) {
   fmt::print("rope theta {} dim {} layout {} scaling {}", c.rope_theta, c.rope_dim,
              c.rope_layout == RopeLayout::kNeox ? "neox" : "interleaved", rope_scaling_name(c.rope_scaling.type));
   if (c.rope_scaling.type != RopeScalingType::kNone) fmt::print(" x{}", c.rope_scaling.factor);
+  if (c.rope_scaling.type == RopeScalingType::kYarn) {
+    const RopeScaling& r = c.rope_scaling;
+    fmt::print(" (original context {}, beta fast {} slow {}, attention factor {:.6g})", r.original_context_length,
+               r.yarn_beta_fast, r.yarn_beta_slow, yarn_attention_factor(r));
+  }
   fmt::print("\nrms_norm_eps {}  qkv bias {}  qk norm {}  tied embeddings {}\n", c.rms_norm_eps, c.attention_bias,
              c.qk_norm, c.tied_embeddings);
   fmt::print("tensor types:\n");

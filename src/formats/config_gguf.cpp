@@ -1,4 +1,5 @@
 // ModelConfig from GGUF metadata keys "<arch>.<name>" (llama.cpp's naming).
+#include <cmath>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -63,6 +64,45 @@ class GgufKeys {
   std::string prefix_;
 };
 
+// YaRN keys as llama.cpp's converter writes them from a Hugging Face
+// rope_scaling: yarn_attn_factor is HF's attention_factor. Keys whose
+// meaning HF lacks or that llama.cpp and HF read differently are refused
+// unless they hold their neutral value, rather than being guessed at.
+Status parse_gguf_yarn(const GgufKeys& keys, const std::string& file_name, ModelConfig& c) {
+  RopeScaling& r = c.rope_scaling;
+  if (r.original_context_length <= 0) r.original_context_length = c.context_length;  // llama.cpp's n_ctx_train
+  double attention_factor = NAN, attn_factor = 1.0, log_multiplier = 0.0, ext_factor = 1.0;
+  for (Status st : {keys.optional_float("rope.scaling.yarn_beta_fast", r.yarn_beta_fast),
+                    keys.optional_float("rope.scaling.yarn_beta_slow", r.yarn_beta_slow),
+                    keys.optional_float("rope.scaling.yarn_attn_factor", attention_factor),
+                    keys.optional_float("rope.scaling.attn_factor", attn_factor),
+                    keys.optional_float("rope.scaling.yarn_log_multiplier", log_multiplier),
+                    keys.optional_float("rope.scaling.yarn_ext_factor", ext_factor)}) {
+    if (!st.ok()) return st;
+  }
+  if (!std::isnan(attention_factor)) r.yarn_attention_factor = attention_factor;
+  // llama.cpp multiplies attn_factor onto the derived magnitude, while the
+  // converters that write it (olmo2, phi3) store HF's replacement for it.
+  if (attn_factor != 1.0) {
+    return make_error(ErrorCode::kUnsupported,
+                      "{}: yarn with rope.scaling.attn_factor = {} is not supported: llama.cpp multiplies it onto "
+                      "YaRN's magnitude, converters store Hugging Face's attention_factor in it (servir reads "
+                      "rope.scaling.yarn_attn_factor)",
+                      file_name, attn_factor);
+  }
+  // 0.1 * mscale_all_dim of DeepSeek configs; the matching mscale is not stored.
+  if (log_multiplier != 0.0) {
+    return make_error(ErrorCode::kUnsupported,
+                      "{}: yarn with rope.scaling.yarn_log_multiplier = {} (mscale_all_dim) is not supported",
+                      file_name, log_multiplier);
+  }
+  if (ext_factor != 1.0) {
+    return make_error(ErrorCode::kUnsupported, "{}: yarn with rope.scaling.yarn_ext_factor = {} is not supported",
+                      file_name, ext_factor);
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<ModelConfig> config_from_gguf(const GgufFile& file) {
@@ -124,6 +164,9 @@ Result<ModelConfig> config_from_gguf(const GgufFile& file) {
           !st.ok()) {
         return st;
       }
+    }
+    if (c.rope_scaling.type == RopeScalingType::kYarn) {
+      if (Status st = parse_gguf_yarn(keys, file.name(), c); !st.ok()) return st;
     }
   }
   if (file.find_tensor(kRopeFreqs) != nullptr) {

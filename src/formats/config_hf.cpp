@@ -73,6 +73,24 @@ class JsonFields {
   const std::string& source_;
 };
 
+// The YaRN keys of transformers' _compute_yarn_parameters besides factor and
+// original_max_position_embeddings.
+Status parse_yarn_keys(const JsonFields& f, RopeScaling& r) {
+  r.type = RopeScalingType::kYarn;
+  double attention_factor = NAN;
+  for (Status st :
+       {f.optional_float("beta_fast", r.yarn_beta_fast), f.optional_float("beta_slow", r.yarn_beta_slow),
+        f.optional_float("attention_factor", attention_factor), f.optional_float("mscale", r.yarn_mscale),
+        f.optional_float("mscale_all_dim", r.yarn_mscale_all_dim), f.optional_bool("truncate", r.yarn_truncate)}) {
+    if (!st.ok()) return st;
+  }
+  if (!std::isnan(attention_factor)) r.yarn_attention_factor = attention_factor;
+  // transformers reads `beta_fast or 32`: a 0 means the default.
+  if (r.yarn_beta_fast == 0) r.yarn_beta_fast = 32.0;
+  if (r.yarn_beta_slow == 0) r.yarn_beta_slow = 1.0;
+  return {};
+}
+
 Status parse_rope_scaling(const json& scaling, const std::string& source, ModelConfig& c) {
   if (scaling.is_null()) return {};
   if (!scaling.is_object()) {
@@ -96,9 +114,7 @@ Status parse_rope_scaling(const json& scaling, const std::string& source, ModelC
     if (st = f.optional_float("low_freq_factor", c.rope_scaling.low_freq_factor); !st.ok()) return st;
     if (st = f.optional_float("high_freq_factor", c.rope_scaling.high_freq_factor); !st.ok()) return st;
   } else if (type == "yarn") {
-    c.rope_scaling.type = RopeScalingType::kYarn;
-    if (st = f.optional_float("beta_fast", c.rope_scaling.yarn_beta_fast); !st.ok()) return st;
-    if (st = f.optional_float("beta_slow", c.rope_scaling.yarn_beta_slow); !st.ok()) return st;
+    if (st = parse_yarn_keys(f, c.rope_scaling); !st.ok()) return st;
   } else {
     return make_error(ErrorCode::kUnsupported, "{}: rope scaling type '{}' is not supported (linear, llama3, yarn)",
                       source, type);
@@ -106,6 +122,15 @@ Status parse_rope_scaling(const json& scaling, const std::string& source, ModelC
   if (st = f.optional_float("factor", c.rope_scaling.factor); !st.ok()) return st;
   if (st = f.optional_int("original_max_position_embeddings", original); !st.ok()) return st;
   c.rope_scaling.original_context_length = original;
+  if (c.rope_scaling.type == RopeScalingType::kYarn) {
+    // transformers' defaults: the original context is max_position_embeddings,
+    // and a missing factor is the ratio of the two.
+    if (original <= 0) c.rope_scaling.original_context_length = c.context_length;
+    if ((!scaling.contains("factor") || scaling["factor"].is_null()) && c.rope_scaling.original_context_length > 0) {
+      c.rope_scaling.factor =
+          static_cast<double>(c.context_length) / static_cast<double>(c.rope_scaling.original_context_length);
+    }
+  }
   return {};
 }
 

@@ -1,6 +1,7 @@
 #include "formats/model_config.h"
 
 #include <array>
+#include <cmath>
 
 namespace servir {
 namespace {
@@ -54,6 +55,16 @@ std::string_view rope_scaling_name(RopeScalingType type) {
   return "?";
 }
 
+double yarn_attention_factor(const RopeScaling& scaling) {
+  if (scaling.yarn_attention_factor) return *scaling.yarn_attention_factor;
+  auto get_mscale = [](double s, double m) { return s <= 1 ? 1.0 : 0.1 * m * std::log(s) + 1.0; };
+  const double s = scaling.factor;
+  if (scaling.yarn_mscale != 0 && scaling.yarn_mscale_all_dim != 0) {
+    return get_mscale(s, scaling.yarn_mscale) / get_mscale(s, scaling.yarn_mscale_all_dim);
+  }
+  return get_mscale(s, 1.0);
+}
+
 Status ModelConfig::validate() const {
   auto positive = [](std::string_view what, std::int64_t v) -> Status {
     if (v <= 0) return make_error(ErrorCode::kCorruptData, "{} must be positive, got {}", what, v);
@@ -93,6 +104,18 @@ Status ModelConfig::validate() const {
   }
   if (rope_scaling.type != RopeScalingType::kNone && !(rope_scaling.factor > 0)) {
     return make_error(ErrorCode::kCorruptData, "rope scaling factor must be positive, got {}", rope_scaling.factor);
+  }
+  if (rope_scaling.type == RopeScalingType::kYarn) {
+    const RopeScaling& r = rope_scaling;
+    if (r.original_context_length <= 0 || !(r.yarn_beta_fast > 0) || !(r.yarn_beta_slow > 0)) {
+      return make_error(ErrorCode::kCorruptData,
+                        "yarn needs a positive original context ({}), beta_fast ({}) and beta_slow ({})",
+                        r.original_context_length, r.yarn_beta_fast, r.yarn_beta_slow);
+    }
+    const double attention = yarn_attention_factor(r);
+    if (!(attention > 0) || !std::isfinite(attention)) {
+      return make_error(ErrorCode::kCorruptData, "yarn attention factor must be positive, got {}", attention);
+    }
   }
   return {};
 }

@@ -39,13 +39,27 @@ struct RopeScaling {
   double factor = 1.0;
   double low_freq_factor = 1.0;   // llama3
   double high_freq_factor = 4.0;  // llama3
+  // llama3: required; yarn: the model's context_length when a file omits it.
   std::int64_t original_context_length = 0;
   double yarn_beta_fast = 32.0;
   double yarn_beta_slow = 1.0;
+  // YaRN's cos/sin multiplier when a file states it (HF attention_factor);
+  // otherwise yarn_attention_factor() derives it from factor and mscales.
+  std::optional<double> yarn_attention_factor;
+  double yarn_mscale = 0;          // HF mscale, 0: absent
+  double yarn_mscale_all_dim = 0;  // HF mscale_all_dim, 0: absent
+  bool yarn_truncate = true;       // floor/ceil the correction dims (HF truncate)
   // GGUF conversions of llama3-scaled models carry the per-dimension factors
   // as the tensor `rope_freqs.weight` instead of metadata.
   bool freq_factors_tensor = false;
 };
+
+// The factor YaRN multiplies cos and sin by, as Hugging Face's
+// _compute_yarn_parameters resolves it: the stated attention_factor, else
+// get_mscale(factor, mscale) / get_mscale(factor, mscale_all_dim) when both
+// mscales are given, else get_mscale(factor), where get_mscale(s, m) =
+// 0.1 * m * ln(s) + 1 for s > 1 and 1 otherwise.
+double yarn_attention_factor(const RopeScaling& scaling);
 
 struct ModelConfig {
   Architecture arch = Architecture::kLlama;

@@ -133,6 +133,50 @@ Result<std::int64_t> tokenizer_json_vocab_size(const fs::path& path) {
   return max_id + 1;
 }
 
+// RoPE scaling as llama.cpp's converter writes it. Llama 3 scaling is a
+// rope_freqs tensor in GGUF (SyntheticModelSpec::rope_freqs), and HF-only
+// YaRN keys have no GGUF key, so both are refused rather than dropped.
+Status set_gguf_rope_scaling(const RopeScaling& r, const std::string& arch, GgufWriter& writer) {
+  if (r.type == RopeScalingType::kNone) return {};
+  if (r.type == RopeScalingType::kLlama3 || r.yarn_mscale != 0 || r.yarn_mscale_all_dim != 0 || !r.yarn_truncate) {
+    return make_error(ErrorCode::kInvalidArgument, "this rope scaling has no GGUF metadata form");
+  }
+  const std::string key = arch + ".rope.scaling.";
+  writer.set(key + "type", GgufValue(std::string(rope_scaling_name(r.type))));
+  writer.set(key + "factor", GgufValue(static_cast<float>(r.factor)));
+  if (r.original_context_length > 0) {
+    writer.set(key + "original_context_length", GgufValue(static_cast<std::uint32_t>(r.original_context_length)));
+  }
+  if (r.type == RopeScalingType::kYarn) {
+    writer.set(key + "yarn_beta_fast", GgufValue(static_cast<float>(r.yarn_beta_fast)));
+    writer.set(key + "yarn_beta_slow", GgufValue(static_cast<float>(r.yarn_beta_slow)));
+    if (r.yarn_attention_factor) {
+      writer.set(key + "yarn_attn_factor", GgufValue(static_cast<float>(*r.yarn_attention_factor)));
+    }
+  }
+  return {};
+}
+
+// config.json's rope_scaling object (null without scaling).
+nlohmann::json hf_rope_scaling_json(const RopeScaling& r) {
+  if (r.type == RopeScalingType::kNone) return nullptr;
+  nlohmann::json j = {{"rope_type", rope_scaling_name(r.type)}, {"factor", r.factor}};
+  if (r.original_context_length > 0) j["original_max_position_embeddings"] = r.original_context_length;
+  if (r.type == RopeScalingType::kLlama3) {
+    j["low_freq_factor"] = r.low_freq_factor;
+    j["high_freq_factor"] = r.high_freq_factor;
+  }
+  if (r.type == RopeScalingType::kYarn) {
+    j["beta_fast"] = r.yarn_beta_fast;
+    j["beta_slow"] = r.yarn_beta_slow;
+    if (r.yarn_attention_factor) j["attention_factor"] = *r.yarn_attention_factor;
+    if (r.yarn_mscale != 0) j["mscale"] = r.yarn_mscale;
+    if (r.yarn_mscale_all_dim != 0) j["mscale_all_dim"] = r.yarn_mscale_all_dim;
+    if (!r.yarn_truncate) j["truncate"] = false;
+  }
+  return j;
+}
+
 Status write_gguf(const SyntheticModelSpec& spec) {
   const ModelConfig& c = spec.config;
   const std::string arch(architecture_name(c.arch));
@@ -187,6 +231,7 @@ Status write_gguf(const SyntheticModelSpec& spec) {
   writer.set(arch + ".attention.value_length", u32(c.head_dim));
   writer.set(arch + ".rope.dimension_count", u32(c.rope_dim));
   writer.set(arch + ".rope.freq_base", GgufValue(static_cast<float>(c.rope_theta)));
+  if (Status st = set_gguf_rope_scaling(c.rope_scaling, arch, writer); !st.ok()) return st;
   writer.set(arch + ".attention.layer_norm_rms_epsilon", GgufValue(static_cast<float>(c.rms_norm_eps)));
   if (c.sliding_window) writer.set(arch + ".attention.sliding_window", u32(*c.sliding_window));
   writer.set(arch + ".vocab_size", u32(c.vocab_size));
@@ -247,7 +292,7 @@ nlohmann::json hf_config_json(const SyntheticModelSpec& spec) {
       {"torch_dtype", spec.type == GgmlType::kF32   ? "float32"
                       : spec.type == GgmlType::kF16 ? "float16"
                                                     : "bfloat16"},
-      {"rope_scaling", nullptr},
+      {"rope_scaling", hf_rope_scaling_json(c.rope_scaling)},
   };
   if (c.arch != Architecture::kQwen2) j["attention_bias"] = c.attention_bias;
   if (c.sliding_window) {

@@ -45,8 +45,16 @@ Result<kernels::RopeConfig> rope_config(const ModelDescription& model) {
       r.llama3.high_freq_factor = static_cast<float>(c.rope_scaling.high_freq_factor);
       r.llama3.original_context = static_cast<float>(c.rope_scaling.original_context_length);
       break;
-    case RopeScalingType::kYarn:
-      return make_error(ErrorCode::kUnsupported, "YaRN RoPE scaling is not supported yet");
+    case RopeScalingType::kYarn: {
+      const RopeScaling& y = c.rope_scaling;
+      r.yarn = {.factor = static_cast<float>(y.factor),
+                .original_context = static_cast<float>(y.original_context_length),
+                .beta_fast = static_cast<float>(y.yarn_beta_fast),
+                .beta_slow = static_cast<float>(y.yarn_beta_slow),
+                .truncate = y.yarn_truncate};
+      r.attention_factor = static_cast<float>(yarn_attention_factor(y));
+      break;
+    }
   }
   return r;
 }

@@ -1,9 +1,12 @@
 // `servir inspect` and `servir testmodel` driven as a user drives them: the
 // built binary, its stdout, its exit status.
+#include <cmath>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "testing/synthetic_specs.h"
 #include "testing/test_paths.h"
 
 namespace servir {
@@ -91,6 +94,33 @@ TEST(InspectCli, TestmodelInBothFormatsReportsWhatWasAskedFor) {
     EXPECT_EQ(j["parameter_count"], 300 * 64 + 64 + 3 * per_layer);
     EXPECT_TRUE(j["tensor_types"].contains("f16"));
     EXPECT_EQ(j["files"][0]["sha256"].get<std::string>().size(), 64u);
+  }
+}
+
+// YaRN parameters as read from either format, and the attention factor in
+// effect (stated in one model, derived as 0.1 ln(factor) + 1 in the other).
+TEST(InspectCli, YarnRopeScaling) {
+  TempDir dir;
+  for (const std::string out : {"y.gguf", "y-hf"}) {
+    for (const bool stated : {false, true}) {
+      auto spec = testing::small_model_spec(Architecture::kQwen2, (dir / (std::to_string(stated) + out)).string());
+      spec.config.rope_scaling = {
+          .type = RopeScalingType::kYarn, .factor = 4.0, .original_context_length = 64, .yarn_beta_fast = 16.0};
+      if (stated) spec.config.rope_scaling.yarn_attention_factor = 1.5;
+      ASSERT_TRUE(complete_synthetic_spec(spec).ok());
+      ASSERT_TRUE(write_synthetic_model(spec).ok());
+      const auto r = inspect_json(spec.out_path)["hyperparameters"]["rope_scaling"];
+      EXPECT_EQ(r["type"], "yarn") << out;
+      EXPECT_EQ(r["factor"], 4.0);
+      EXPECT_EQ(r["original_context_length"], 64);
+      EXPECT_EQ(r["beta_fast"], 16.0);
+      EXPECT_EQ(r["beta_slow"], 1.0);
+      EXPECT_EQ(r["truncate"], true);
+      EXPECT_NEAR(r["attention_factor"].get<double>(), stated ? 1.5 : 0.1 * std::log(4.0) + 1, 1e-12) << out;
+      const auto text = run_command(servir_cmd("inspect '" + spec.out_path + "'"));
+      EXPECT_THAT(text.output,
+                  HasSubstr("scaling yarn x4 (original context 64, beta fast 16 slow 1, attention factor"));
+    }
   }
 }
 

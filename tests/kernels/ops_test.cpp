@@ -1,5 +1,6 @@
 // Transformer-step ops: dispatched versions against the scalar references
-// and closed-form values; RoPE layouts, partial rotary and Llama 3 scaling.
+// and closed-form values; RoPE layouts, partial rotary, Llama 3 and YaRN scaling.
+#include <algorithm>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -161,6 +162,64 @@ TEST(Rope, Llama3FrequencyScaling) {
   }
   EXPECT_EQ(scaled.inv_freq()[0], plain.inv_freq()[0]);                 // high frequency kept
   EXPECT_NEAR(scaled.inv_freq()[63], plain.inv_freq()[63] / 8, 1e-12);  // low frequency divided
+}
+
+// YaRN with n_rot 16, base 1e4, original context 32, factor 4: the beta_fast
+// (32 turns) correction dim is 16 ln(32 / 64 pi) / (2 ln 1e4) = -1.60, floored
+// to -2 and clamped to 0; the beta_slow (1 turn) dim is 16 ln(32 / 2 pi) /
+// (2 ln 1e4) = 1.41, ceiled to 2. So pair 0 keeps its frequency, pair 1 is
+// half way and pairs 2.. are divided by 4.
+TEST(Rope, YarnFrequencyBlend) {
+  RopeConfig cfg{.head_dim = 16, .n_rot = 16, .freq_base = 10000.0f, .layout = RopeLayout::kNeox};
+  const RopeTable plain(cfg);
+  cfg.yarn = {.factor = 4, .original_context = 32, .beta_fast = 32, .beta_slow = 1};
+  const RopeTable yarn(cfg);
+  for (std::size_t i = 0; i < 8; ++i) {
+    const double f = plain.inv_freq()[i];
+    const double want = i == 0 ? f : i == 1 ? 0.5 * f + 0.5 * f / 4 : f / 4;
+    EXPECT_NEAR(yarn.inv_freq()[i], want, 1e-6 * want) << i;
+  }
+  // Without truncation the ramp runs over the fractional dims [0, 1.414].
+  cfg.yarn.truncate = false;
+  const RopeTable untruncated(cfg);
+  const double r = 1 / 1.4139402199235818;
+  EXPECT_NEAR(untruncated.inv_freq()[1], r * plain.inv_freq()[1] / 4 + (1 - r) * plain.inv_freq()[1], 1e-7);
+  EXPECT_NEAR(untruncated.inv_freq()[2], plain.inv_freq()[2] / 4, 1e-9);
+}
+
+// Qwen2.5's recipe (head 128, base 1e6, 32K original, factor 4): correction
+// dims 128 ln(32768 / 64 pi) / (2 ln 1e6) = 23.6 -> 23 and
+// 128 ln(32768 / 2 pi) / (2 ln 1e6) = 39.7 -> 40.
+TEST(Rope, YarnQwenRecipe) {
+  RopeConfig cfg{.head_dim = 128, .n_rot = 128, .freq_base = 1e6f, .layout = RopeLayout::kNeox};
+  const RopeTable plain(cfg);
+  cfg.yarn = {.factor = 4, .original_context = 32768};
+  const RopeTable yarn(cfg);
+  for (std::size_t i = 0; i < 64; ++i) {
+    const double f = plain.inv_freq()[i];
+    const double r = std::clamp((static_cast<double>(i) - 23) / (40 - 23), 0.0, 1.0);
+    EXPECT_NEAR(yarn.inv_freq()[i], r * f / 4 + (1 - r) * f, 1e-6 * f) << i;
+  }
+  EXPECT_EQ(yarn.inv_freq()[23], plain.inv_freq()[23]);
+  EXPECT_FLOAT_EQ(yarn.inv_freq()[40], plain.inv_freq()[40] / 4);
+}
+
+// YaRN's attention factor scales the rotated dimensions only.
+TEST(Rope, AttentionFactorScalesRotatedDims) {
+  RopeConfig cfg{.head_dim = 32, .n_rot = 16, .layout = RopeLayout::kNeox};
+  const RopeTable plain(cfg);
+  cfg.attention_factor = 1.25f;
+  const RopeTable scaled(cfg);
+  const auto x = random_values(2 * 32, 3);
+  auto a = x, b = x;
+  rope(plain, a.data(), 2, 41);
+  rope(scaled, b.data(), 2, 41);
+  for (int h = 0; h < 2; ++h) {
+    for (int d = 0; d < 32; ++d) {
+      const auto i = static_cast<std::size_t>(h * 32 + d);
+      EXPECT_NEAR(b[i], d < 16 ? 1.25f * a[i] : x[i], 1e-6) << h << " " << d;
+    }
+  }
 }
 
 SERVIR_INSTANTIATE_ISA_TESTS(Ops);

@@ -2,10 +2,12 @@
 // pass in tests/reference/llama_reference.py (float64, its own GGUF and
 // safetensors readers). Tolerance: max |logit difference| <= 1e-3 of the
 // reference's logit range, F32 weights and F32 KV cache; and 64 greedy
-// tokens identical.
+// tokens identical. RoPE scaling (llama3 factors, YaRN) is computed by the
+// reference from the model's own config.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -31,11 +33,12 @@ struct ReferenceRun {
 // Debian's interpreter, where python3-numpy lives (a pyenv python3 on PATH
 // may lack numpy).
 ReferenceRun run_reference(const std::string& model, const std::vector<std::int32_t>& prompt,
-                           const testing::TempDir& dir) {
+                           const testing::TempDir& dir, int greedy_tokens = kGreedyTokens,
+                           const std::string& extra_args = "") {
   const auto out = dir / "reference.json";
-  const std::string cmd = fmt::format("/usr/bin/python3 '{}' --model '{}' --tokens {} --greedy {} --out '{}' 2>&1",
+  const std::string cmd = fmt::format("/usr/bin/python3 '{}' --model '{}' --tokens {} --greedy {} --out '{}' {} 2>&1",
                                       (testing::source_dir() / "tests/reference/llama_reference.py").string(), model,
-                                      fmt::join(prompt, ","), kGreedyTokens, out.string());
+                                      fmt::join(prompt, ","), greedy_tokens, out.string(), extra_args);
   const auto result = testing::run_command(cmd);
   EXPECT_EQ(result.exit_code, 0) << cmd << "\n" << result.output;
   ReferenceRun run;
@@ -46,7 +49,25 @@ ReferenceRun run_reference(const std::string& model, const std::vector<std::int3
   return run;
 }
 
-void expect_parity(const std::string& model_path, const std::vector<std::int32_t>& prompt) {
+// max over prompt rows of |servir - reference| / the reference row's range.
+double max_relative_diff(const std::vector<float>& logits, const ReferenceRun& ref, std::size_t vocab) {
+  double worst = 0;
+  for (std::size_t p = 0; p < ref.logits.size(); ++p) {
+    const auto& r = ref.logits[p];
+    if (r.size() != vocab || logits.size() < (p + 1) * vocab) return INFINITY;
+    const auto [lo, hi] = std::minmax_element(r.begin(), r.end());
+    const double range = *hi - *lo;
+    for (std::size_t v = 0; v < vocab; ++v) {
+      worst = std::max(worst, std::fabs(logits[p * vocab + v] - r[v]) / range);
+    }
+  }
+  return worst;
+}
+
+// Compares servir with the reference; `prompt_logits`, when given, receives
+// servir's logits for every prompt position ([prompt, vocab]).
+void expect_parity(const std::string& model_path, const std::vector<std::int32_t>& prompt,
+                   std::vector<float>* prompt_logits = nullptr) {
   testing::TempDir dir;
   auto desc = open_model(model_path);
   ASSERT_TRUE(desc.ok()) << desc.status().to_string();
@@ -65,18 +86,11 @@ void expect_parity(const std::string& model_path, const std::vector<std::int32_t
   auto logits = driver.step({{0, prompt, /*want_logits_all=*/true}});
   ASSERT_TRUE(driver.status().ok()) << driver.status().to_string();
 
+  if (prompt_logits != nullptr) *prompt_logits = logits;
+
   const ReferenceRun ref = run_reference(model_path, prompt, dir);
   ASSERT_EQ(ref.logits.size(), prompt.size());
-  double worst = 0;
-  for (std::size_t p = 0; p < prompt.size(); ++p) {
-    const auto& r = ref.logits[p];
-    ASSERT_EQ(r.size(), vocab);
-    const auto [lo, hi] = std::minmax_element(r.begin(), r.end());
-    const double range = *hi - *lo;
-    for (std::size_t v = 0; v < vocab; ++v) {
-      worst = std::max(worst, std::fabs(logits[p * vocab + v] - r[v]) / range);
-    }
-  }
+  const double worst = max_relative_diff(logits, ref, vocab);
   EXPECT_LE(worst, kRelativeTolerance) << model_path;
   ::testing::Test::RecordProperty("max_relative_logit_diff", fmt::format("{:.3g}", worst));
   std::printf("%s: max |logit diff| / range = %.3g\n", model_path.c_str(), worst);
@@ -152,6 +166,54 @@ TEST(ReferenceParity, MistralSlidingWindow) {
     expect_parity(spec.out_path, {1, 17, 3, 99, 42, 7, 7, 120, 64, 5, 2, 33});
   }
 }
+
+// YaRN (factor 4) over an original context of 32 that the 40-token prompt
+// and the greedy tokens run past, with the reference computing the frequency
+// blend and attention factor itself from the config. The reference run with
+// the scaling dropped must miss the tolerance: the test sees the scaling.
+struct YarnCase {
+  Architecture arch;
+  bool gguf;
+  double beta_fast;
+  std::optional<double> attention_factor;
+};
+
+class YarnParity : public ::testing::TestWithParam<YarnCase> {};
+
+TEST_P(YarnParity, MatchesTheNumpyReference) {
+  const auto& p = GetParam();
+  testing::TempDir dir;
+  auto spec = testing::small_model_spec(p.arch, (dir / (p.gguf ? "m.gguf" : "hf")).string(), /*seed=*/13);
+  spec.config.vocab_size = 128;
+  spec.config.rope_scaling = {.type = RopeScalingType::kYarn,
+                              .factor = 4.0,
+                              .original_context_length = 32,
+                              .yarn_beta_fast = p.beta_fast,
+                              .yarn_attention_factor = p.attention_factor};
+  ASSERT_TRUE(complete_synthetic_spec(spec).ok());
+  ASSERT_TRUE(write_synthetic_model(spec).ok());
+  std::vector<std::int32_t> prompt;
+  for (int i = 0; i < 40; ++i) prompt.push_back((37 * i + 11) % 128);
+  std::vector<float> logits;
+  expect_parity(spec.out_path, prompt, &logits);
+
+  const ReferenceRun unscaled = run_reference(spec.out_path, prompt, dir, 0, "--ignore-rope-scaling");
+  const double without = max_relative_diff(logits, unscaled, static_cast<std::size_t>(spec.config.vocab_size));
+  EXPECT_GT(without, kRelativeTolerance) << "the reference without YaRN agrees too: the test cannot see it";
+  std::printf("%s: without the scaling, max |logit diff| / range = %.3g\n", spec.out_path.c_str(), without);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, YarnParity,
+                         ::testing::Values(YarnCase{Architecture::kQwen2, false, 32, std::nullopt},
+                                           YarnCase{Architecture::kQwen2, true, 32, std::nullopt},
+                                           YarnCase{Architecture::kLlama, true, 32, std::nullopt},
+                                           YarnCase{Architecture::kQwen3, false, 16, 1.5},
+                                           YarnCase{Architecture::kQwen3, true, 16, 1.5}),
+                         [](const auto& info) {
+                           return fmt::format("{}_{}{}", architecture_name(info.param.arch),
+                                              info.param.gguf ? "gguf" : "hf",
+                                              info.param.attention_factor ? "_stated_factor" : "");
+                         });
 
 TEST(ReferenceParity, Stories260K) {
   const auto path = testing::shared_path("models/stories260K.gguf");

@@ -8,8 +8,9 @@
    interleaved pairing, so logits differ unless the pairing is overridden.
 3. The interleaved RoPE path equals the NeoX path once Q/K rows are permuted
    the way llama.cpp's converter does (checks both layouts against each other).
-4. RoPE (both layouts, partial rotary, llama3/linear scaling) keeps q.k a
-   function of the relative position only.
+4. RoPE (both layouts, partial rotary, llama3/linear/yarn scaling) keeps q.k
+   a function of the relative position only; YaRN's frequencies and
+   attention factor match values worked out by hand.
 
 Usage: check_reference.py [--servir build/servir] [--models ../shared/models]
 """
@@ -63,19 +64,35 @@ def rope_relative_invariance():
     for layout in ("interleaved", "neox"):
         for rope_dim, scaling in ((16, None), (8, None), (16, {"rope_type": "linear", "factor": 4.0}),
                                   (16, {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
-                                        "high_freq_factor": 4.0, "original_max_position_embeddings": 64})):
-            cfg = {"rope_dim": rope_dim, "rope_theta": 10000.0, "scaling": scaling}
-            f = ref.rope_inv_freq(cfg, {})
-            dots = [float(np.sum(ref.apply_rope(q, np.array([p + 5]), f, layout) *
-                                 ref.apply_rope(k, np.array([p]), f, layout))) for p in (0, 7, 100)]
+                                        "high_freq_factor": 4.0, "original_max_position_embeddings": 64}),
+                                  (16, {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32})):
+            cfg = {"rope_dim": rope_dim, "rope_theta": 10000.0, "scaling": scaling, "max_positions": 128}
+            f, m = ref.rope_inv_freq(cfg, {})
+            dots = [float(np.sum(ref.apply_rope(q, np.array([p + 5]), f, layout, m) *
+                                 ref.apply_rope(k, np.array([p]), f, layout, m))) for p in (0, 7, 100)]
             check(np.ptp(dots) < 1e-9, f"rope {layout} dim {rope_dim} {scaling and scaling['rope_type']}: "
                                        "q.k depends only on relative position")
     # llama3 limits: a huge original context leaves every frequency alone, a
     # tiny one scales every frequency like linear scaling.
-    base = ref.rope_inv_freq({"rope_dim": 16, "rope_theta": 1e4, "scaling": None}, {})
+    base = ref.rope_inv_freq({"rope_dim": 16, "rope_theta": 1e4, "scaling": None}, {})[0]
     l3 = lambda ctx: ref.rope_inv_freq({"rope_dim": 16, "rope_theta": 1e4, "scaling": {
-        "rope_type": "llama3", "factor": 8.0, "original_max_position_embeddings": ctx}}, {})
+        "rope_type": "llama3", "factor": 8.0, "original_max_position_embeddings": ctx}}, {})[0]
     check(np.allclose(l3(10 ** 12), base) and np.allclose(l3(1e-3), base / 8), "llama3 scaling limits")
+    # YaRN, rope_dim 16, base 1e4, original context 32: the beta_fast (32 turns)
+    # dim is 16 ln(32 / 64 pi) / 2 ln 1e4 = -1.59 -> floor -2 -> clamped to 0,
+    # the beta_slow (1 turn) dim is 16 ln(32 / 2 pi) / 2 ln 1e4 = 1.41 -> ceil 2,
+    # so pair 0 keeps its frequency, pair 1 is half way, pairs 2.. are / factor.
+    yarn = lambda **s: ref.rope_inv_freq({"rope_dim": 16, "rope_theta": 1e4, "max_positions": 128, "scaling": dict(
+        {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32}, **s)}, {})
+    f, m = yarn()
+    want = base * np.array([1, 0.5 + 0.5 / 4] + [1 / 4] * 6)
+    check(np.allclose(f, want, rtol=1e-12) and abs(m - (1 + 0.1 * np.log(4))) < 1e-12, "yarn frequencies by hand")
+    check(yarn(attention_factor=0.5)[1] == 0.5, "yarn attention_factor as stated")
+    check(abs(yarn(mscale=0.707, mscale_all_dim=0.707)[1] - 1) < 1e-12, "yarn mscale == mscale_all_dim: factor 1")
+    # Without truncation the ramp runs over the fractional dims [0, 1.41].
+    want = base * np.array([1] + [1 / 4] * 7)
+    want[1] = base[1] * ((1 - 1 / 1.4139) + (1 / 1.4139) / 4)
+    check(np.allclose(yarn(truncate=False)[0], want, rtol=1e-4), "yarn without truncation")
 
 
 def main():

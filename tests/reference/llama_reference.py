@@ -191,7 +191,8 @@ def load_model(path):
                    n_kv_heads=hf.get("num_key_value_heads") or n_heads, head_dim=head_dim,
                    rope_dim=int(round(head_dim * hf.get("partial_rotary_factor", 1.0))),
                    rope_theta=hf.get("rope_theta", 10000.0), eps=hf.get("rms_norm_eps", 1e-6),
-                   rope_layout="neox", scaling=hf.get("rope_scaling"), sliding_window=None)
+                   rope_layout="neox", scaling=hf.get("rope_scaling"), sliding_window=None,
+                   max_positions=hf.get("max_position_embeddings", 2048))
         # Mistral's config carries the window; Qwen2's is off unless use_sliding_window.
         if hf.get("sliding_window") and hf.get("use_sliding_window", arch == "mistral"):
             cfg["sliding_window"] = hf["sliding_window"]
@@ -211,10 +212,23 @@ def load_model(path):
                    # llama.cpp's converter permutes llama/mistral Q/K rows so that
                    # RoPE rotates adjacent pairs; other archs keep the HF (NeoX) order.
                    rope_layout="interleaved" if arch in ("llama", "mistral") else "neox",
-                   scaling=None, sliding_window=k("attention.sliding_window") if arch == "mistral" else None)
+                   scaling=None, sliding_window=k("attention.sliding_window") if arch == "mistral" else None,
+                   max_positions=k("context_length"))
         stype = k("rope.scaling.type")
         if stype in ("linear",):
             cfg["scaling"] = {"rope_type": "linear", "factor": k("rope.scaling.factor", 1.0)}
+        elif stype == "yarn":
+            # llama.cpp's converter keys for an HF yarn rope_scaling; yarn_attn_factor
+            # holds HF's attention_factor. Keys without an HF meaning are refused.
+            for key, neutral in (("rope.scaling.attn_factor", 1.0), ("rope.scaling.yarn_log_multiplier", 0.0),
+                                 ("rope.scaling.yarn_ext_factor", 1.0)):
+                if k(key, neutral) != neutral:
+                    fail(f"{path}: {key} = {k(key)} not supported by the reference")
+            cfg["scaling"] = {"rope_type": "yarn", "factor": k("rope.scaling.factor"),
+                              "original_max_position_embeddings": k("rope.scaling.original_context_length"),
+                              "beta_fast": k("rope.scaling.yarn_beta_fast"),
+                              "beta_slow": k("rope.scaling.yarn_beta_slow"),
+                              "attention_factor": k("rope.scaling.yarn_attn_factor")}
         elif stype not in (None, "none"):
             fail(f"{path}: rope scaling {stype} not supported by the reference")
         cfg["tokens"] = meta.get("tokenizer.ggml.tokens")
@@ -229,7 +243,46 @@ def load_model(path):
 
 
 # ------------------------------------------------------------------ the model
+def yarn_inv_freq(inv_freq, s, rot, base, max_positions):
+    """transformers' _compute_yarn_parameters: (inv_freq, attention_factor).
+
+    Pair i turns ctx * inv_freq[i] / (2 pi) times over the original context.
+    Pairs turning more than beta_fast times keep their frequency, pairs turning
+    fewer than beta_slow times are slowed by `factor`, and a linear ramp over
+    the pair index blends the two between the two (floored/ceiled) indices.
+    """
+    ctx = s.get("original_max_position_embeddings") or max_positions
+    factor = s.get("factor")
+    if factor is None:
+        factor = max_positions / ctx
+    beta_fast, beta_slow = s.get("beta_fast") or 32, s.get("beta_slow") or 1
+
+    def dim_turning(n):  # solves ctx * base^(-d / rot) = 2 pi n for d (d = 2i)
+        return rot * math.log(ctx / (n * 2 * math.pi)) / (2 * math.log(base))
+
+    low, high = dim_turning(beta_fast), dim_turning(beta_slow)
+    if s.get("truncate", True):
+        low, high = math.floor(low), math.ceil(high)
+    low, high = max(low, 0), min(high, rot - 1)
+    if low == high:
+        high += 0.001
+    interpolated = np.clip((np.arange(rot // 2, dtype=np.float64) - low) / (high - low), 0, 1)
+    inv_freq = inv_freq / factor * interpolated + inv_freq * (1 - interpolated)
+
+    def get_mscale(scale, m=1.0):
+        return 1.0 if scale <= 1 else 0.1 * m * math.log(scale) + 1.0
+
+    attention = s.get("attention_factor")
+    if attention is None:
+        if s.get("mscale") and s.get("mscale_all_dim"):
+            attention = get_mscale(factor, s["mscale"]) / get_mscale(factor, s["mscale_all_dim"])
+        else:
+            attention = get_mscale(factor)
+    return inv_freq, attention
+
+
 def rope_inv_freq(cfg, tensors):
+    """(inv_freq [rope_dim / 2], factor on cos and sin)."""
     rot = cfg["rope_dim"]
     inv_freq = 1.0 / cfg["rope_theta"] ** (np.arange(0, rot, 2, dtype=np.float64) / rot)
     s = cfg["scaling"] or {}
@@ -249,16 +302,20 @@ def rope_inv_freq(cfg, tensors):
         scaled = np.where(wavelen > old_ctx / lo, inv_freq / factor, inv_freq)
         medium = (wavelen >= old_ctx / hi) & (wavelen <= old_ctx / lo)
         inv_freq = np.where(medium, (1 - smooth) * inv_freq / factor + smooth * inv_freq, scaled)
+    elif kind == "yarn":
+        return yarn_inv_freq(inv_freq, s, rot, cfg["rope_theta"], cfg["max_positions"])
     elif kind not in (None, "default"):
         fail(f"rope scaling {kind} not supported by the reference")
-    return inv_freq
+    return inv_freq, 1.0
 
 
-def apply_rope(x, positions, inv_freq, layout):
-    """x: [seq, heads, head_dim]; rotates the first rope_dim dims of each head."""
+def apply_rope(x, positions, inv_freq, layout, magnitude=1.0):
+    """x: [seq, heads, head_dim]; rotates the first rope_dim dims of each head,
+    scaled by `magnitude` (YaRN's attention factor)."""
     rot = 2 * len(inv_freq)
     angle = positions[:, None].astype(np.float64) * inv_freq[None, :]  # [seq, rot/2]
-    cos, sin = np.cos(angle)[:, None, :].astype(x.dtype), np.sin(angle)[:, None, :].astype(x.dtype)
+    cos = (magnitude * np.cos(angle))[:, None, :].astype(x.dtype)
+    sin = (magnitude * np.sin(angle))[:, None, :].astype(x.dtype)
     out = x.copy()
     if layout == "interleaved":
         a, b = x[..., 0:rot:2], x[..., 1:rot:2]
@@ -277,7 +334,7 @@ def forward(cfg, W, tokens):
     """Logits [len(tokens), vocab] for a fresh sequence starting at position 0."""
     seq, nh, nkv, hd, eps = len(tokens), cfg["n_heads"], cfg["n_kv_heads"], cfg["head_dim"], cfg["eps"]
     positions = np.arange(seq)
-    inv_freq = rope_inv_freq(cfg, W)
+    inv_freq, magnitude = rope_inv_freq(cfg, W)
     # Causal mask, narrowed to the window for sliding-window models
     # (llama.cpp/HF: key j is visible from query i when 0 <= i - j < window).
     dist = positions[:, None] - positions[None, :]
@@ -296,8 +353,8 @@ def forward(cfg, W, tokens):
         q, k, v = q.reshape(seq, nh, hd), k.reshape(seq, nkv, hd), v.reshape(seq, nkv, hd)
         if L("attn_q_norm.weight") is not None:  # qwen3: per-head norm, before RoPE
             q, k = rms_norm(q, L("attn_q_norm.weight"), eps), rms_norm(k, L("attn_k_norm.weight"), eps)
-        q = apply_rope(q, positions, inv_freq, cfg["rope_layout"])
-        k = apply_rope(k, positions, inv_freq, cfg["rope_layout"])
+        q = apply_rope(q, positions, inv_freq, cfg["rope_layout"], magnitude)
+        k = apply_rope(k, positions, inv_freq, cfg["rope_layout"], magnitude)
         # GQA: query head j reads kv head j // (nh / nkv).
         group = nh // nkv
         k, v = np.repeat(k, group, axis=1), np.repeat(v, group, axis=1)
@@ -359,6 +416,8 @@ def main():
     ap.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     ap.add_argument("--rope-layout", choices=["interleaved", "neox"],
                     help="override the file's RoPE pairing (to test the GGUF permutation convention)")
+    ap.add_argument("--ignore-rope-scaling", action="store_true",
+                    help="drop the file's RoPE scaling (to show that a parity test depends on it)")
     ap.add_argument("--print-text", action="store_true", help="print prompt + greedy tokens as text")
     args = ap.parse_args()
 
@@ -369,6 +428,9 @@ def main():
     cfg, tensors = load_model(args.model)
     if args.rope_layout:
         cfg["rope_layout"] = args.rope_layout
+    if args.ignore_rope_scaling:
+        cfg["scaling"] = None
+        tensors.pop("rope_freqs.weight", None)
     dtype = np.dtype(args.dtype)
     W = {name: t.astype(dtype) for name, t in tensors.items()}
     vocab = W["output.weight"].shape[0]
