@@ -52,11 +52,15 @@ function(servir_test LAYER)
   target_link_libraries(test_${LAYER} PRIVATE ${ARG_DEPS} servir_testing GTest::gtest GTest::gtest_main GTest::gmock)
   # Tests that drive the CLI need the binary built first.
   add_dependencies(test_${LAYER} servir)
+  # One ENVIRONMENT entry only: gtest_discover_tests flattens PROPERTIES
+  # into a list, so a second "VAR=value" after a ';' would become a property
+  # name and swallow TIMEOUT. The tests find the binary in the build folder
+  # without SERVIR_BINARY (tests/testing/test_paths.cpp).
   gtest_discover_tests(test_${LAYER}
     DISCOVERY_MODE PRE_TEST
     DISCOVERY_TIMEOUT 60
     PROPERTIES
       SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]"
-      ENVIRONMENT "SERVIR_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared;SERVIR_BINARY=$<TARGET_FILE:servir>"
+      ENVIRONMENT "SERVIR_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared"
       TIMEOUT 300)
 endfunction()

@@ -17,7 +17,8 @@ std::filesystem::path shared_path(const std::string& relative);
 // The repository root (scripts such as tests/reference/*.py live there).
 std::filesystem::path source_dir();
 
-// The built `servir` binary (SERVIR_BINARY, set by CTest).
+// The built `servir` binary: SERVIR_BINARY if set (the e2e suite's CTest
+// entry sets it), else `servir` in the build folder.
 std::filesystem::path servir_binary();
 
 // "<servir binary> <args>", for run_command.
