@@ -88,6 +88,77 @@ void check_table(const PagedKvView& kv, const AttentionBatch& batch, const std::
   }
 }
 
+// A run of batch tokens [t0, t0 + n): one sequence, consecutive positions.
+struct TokenRun {
+  std::int64_t t0;
+  int n;
+};
+
+// Every token through `attend_run`, as runs of consecutive tokens of one
+// sequence x KV heads (a decode token is a run of one); false, with nothing
+// written, when the kernel does not take the shape.
+bool attend_runs(const KernelContext& ctx, const PagedKvView& kv, const AttentionBatch& batch, AttendRunFn attend_run) {
+  const int group = batch.n_heads / kv.n_kv_heads;
+  const int hd = kv.head_dim;
+  const int max_tokens = std::max(1, kAttendRunMaxRows / group);
+  // Reused per calling thread: no allocation per step once grown.
+  // (A reference: inside the pool's lambdas the name of a thread_local
+  // would mean each worker's own, empty vector.)
+  thread_local std::vector<TokenRun> runs_of_this_thread;
+  std::vector<TokenRun>& runs = runs_of_this_thread;
+  runs.clear();
+  for (std::int64_t t = 0; t < batch.n_tokens;) {
+    int n = 1;
+    while (t + n < batch.n_tokens && n < max_tokens && batch.token_seq[t + n] == batch.token_seq[t] &&
+           batch.token_pos[t + n] == batch.token_pos[t] + n) {
+      ++n;
+    }
+    runs.push_back({t, n});
+    t += n;
+  }
+  const std::size_t kv_head_bytes = kv.element_bytes() * static_cast<std::size_t>(hd);
+  const auto run_item = [&](std::int64_t item) {
+    const TokenRun run = runs[static_cast<std::size_t>(item / kv.n_kv_heads)];
+    const int kvh = static_cast<int>(item % kv.n_kv_heads);
+    const std::int32_t* table =
+        batch.block_tables + static_cast<std::int64_t>(batch.token_seq[run.t0]) * batch.max_blocks_per_seq;
+    check_table(kv, batch, table, batch.token_pos[run.t0] + run.n - 1);
+    const std::size_t head_off = static_cast<std::size_t>(kvh) * kv_head_bytes;
+    const std::int64_t q_off = (run.t0 * batch.n_heads + static_cast<std::int64_t>(kvh) * group) * hd;
+    return AttendRunItem{.q = batch.q + q_off,
+                         .out = batch.out + q_off,
+                         .q_token_stride = static_cast<std::size_t>(batch.n_heads) * static_cast<std::size_t>(hd),
+                         .n_tokens = run.n,
+                         .group = group,
+                         .head_dim = hd,
+                         .scale = batch.scale,
+                         .pos0 = batch.token_pos[run.t0],
+                         .sliding_window = batch.sliding_window,
+                         .k = static_cast<const std::byte*>(kv.k) + head_off,
+                         .v = static_cast<const std::byte*>(kv.v) + head_off,
+                         .slot_bytes = kv.slot_bytes(),
+                         .table = table,
+                         .block_size = kv.block_size,
+                         .kv_type = kv.type};
+  };
+  // The kernel takes a shape for every item or for none: ask with the first.
+  const std::int64_t n_items = static_cast<std::int64_t>(runs.size()) * kv.n_kv_heads;
+  std::atomic<bool> all_taken{true};
+  ctx.parallel_for(n_items, 1, [&](std::int64_t i0, std::int64_t i1) {
+    thread_local AlignedBuffer<float> work;
+    float* const work_floats = work.reserve(attend_run_work_floats(std::max(kAttendRunMaxRows, group), hd));
+    for (std::int64_t item = i0; item < i1; ++item) {
+      AttendRunItem it = run_item(item);
+      it.work = work_floats;
+      if (!attend_run(it)) {
+        all_taken.store(false, std::memory_order_relaxed);
+        return;
+      }
+    }
+  });
+  return all_taken.load();
+}
+
 }  // namespace
 
 void paged_kv_store(const PagedKvView& kv, const std::int32_t* table, std::int64_t pos, const float* k_row,
@@ -132,6 +203,9 @@ void paged_attention(const KernelContext& ctx, const PagedKvView& kv, const Atte
                       .block_size = kv.block_size,
                       .kv_type = kv.type};
   };
+  if (const AttendRunFn attend_run = ctx.kernels().attend_run; attend_run != nullptr) {
+    if (attend_runs(ctx, kv, batch, attend_run)) return;
+  }
   if (const AttendFn attend = ctx.kernels().attend; attend != nullptr) {
     std::atomic<bool> all_taken{true};
     ctx.parallel_for(n_items, 1, [&](std::int64_t i0, std::int64_t i1) {

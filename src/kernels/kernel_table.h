@@ -60,6 +60,10 @@ struct KernelTable {
 
   // One paged-attention item (kernels/attend.h); null: the generic loop.
   AttendFn attend = nullptr;
+  // Runs of tokens x one KV head on a matrix unit (kernels/attend.h); when
+  // set and it takes the shape, every token goes through it, so a token's
+  // result never depends on how the batch groups it.
+  AttendRunFn attend_run = nullptr;
 
   void (*rms_norm)(const float* x, const float* weight, float* y, std::int64_t n, float eps) = nullptr;
   void (*softmax)(float* x, std::int64_t n) = nullptr;

@@ -30,6 +30,7 @@ void fill_kernel_table_amx(KernelTable& t) {
   t.pack_bf16_row = amx::pack_bf16_row;
   t.pack_bf16_act = amx::pack_bf16_act;
   t.gemm_bf16_strip = amx::gemm_bf16_strip;
+  t.attend_run = amx::attend_run;
   t.bf16_tile_min_rows = 48;
   t.bf16_tile_min_rows_generic = 64;
 #else

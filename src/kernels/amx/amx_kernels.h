@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/attend.h"
+
 namespace servir::kernels::amx {
 
 // BF16 tile GEMM (layouts and contracts in kernels/gemm_bf16.h).
@@ -19,5 +21,8 @@ void pack_bf16_row(const float* row, std::int64_t k, int j, std::uint16_t* strip
 void pack_bf16_act(const float* a, std::size_t lda, int n_rows, std::int64_t k, std::uint16_t* act);
 void gemm_bf16_strip(const std::uint16_t* strip, int n_cols, std::int64_t k, const std::uint16_t* act,
                      std::int64_t m_rows, float* c, std::size_t ldc);
+
+// Paged attention over runs of tokens on bf16 tiles (kernels/attend.h).
+bool attend_run(const AttendRunItem& it);
 
 }  // namespace servir::kernels::amx

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "kernels/amx/amx_kernels.h"
+#include "kernels/amx/tile_scope.h"
 #include "kernels/avx512/simd_avx512.h"
 #include "kernels/gemm_bf16.h"
 #include "kernels/quant/block_types.h"
@@ -21,33 +22,6 @@ namespace servir::kernels::amx {
 namespace {
 
 using avx512::transpose_16x16;
-
-// The LDTILECFG operand: palette 1, eight tiles of 16 rows x 64 bytes.
-struct alignas(64) TileConfig {
-  std::uint8_t palette = 1;
-  std::uint8_t start_row = 0;
-  std::uint8_t reserved[14] = {};
-  std::uint16_t colsb[16] = {};
-  std::uint8_t rows[16] = {};
-};
-
-// Loads the configuration for this thread (tile registers are per thread)
-// and releases the tiles when the kernel is done, so an idle thread carries
-// no 8 KiB tile state through context switches.
-class TileScope {
- public:
-  TileScope() {
-    TileConfig cfg;
-    for (int t = 0; t < 8; ++t) {
-      cfg.colsb[t] = 64;
-      cfg.rows[t] = 16;
-    }
-    _tile_loadconfig(&cfg);
-  }
-  ~TileScope() { _tile_release(); }
-  TileScope(const TileScope&) = delete;
-  TileScope& operator=(const TileScope&) = delete;
-};
 
 // 32 f32 (lo = values 0..15, hi = 16..31) as 32 bf16.
 __m512i to_bf16(__m512 lo, __m512 hi) { return reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(hi, lo)); }
