@@ -170,6 +170,12 @@ Result<ModelConfig> config_from_gguf(const GgufFile& file) {
     }
   }
   if (file.find_tensor(kRopeFreqs) != nullptr) {
+    // The converter writes per-pair factors for the Llama 3 rule only; with
+    // another scaling named, which one applies would be a guess.
+    if (c.rope_scaling.type != RopeScalingType::kNone && c.rope_scaling.type != RopeScalingType::kLlama3) {
+      return make_error(ErrorCode::kUnsupported, "{}: a '{}' tensor together with rope scaling '{}' is not supported",
+                        file.name(), kRopeFreqs, rope_scaling_name(c.rope_scaling.type));
+    }
     c.rope_scaling.type = RopeScalingType::kLlama3;
     c.rope_scaling.freq_factors_tensor = true;
   }

@@ -3,6 +3,7 @@
 // attention factor (stated, from mscales, or derived), and refusals of keys
 // whose meaning servir would have to guess.
 #include <cmath>
+#include <cstring>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 
 #include "formats/config_parsers.h"
 #include "formats/gguf_writer.h"
+#include "formats/tensor_names.h"
 
 namespace servir {
 namespace {
@@ -148,6 +150,20 @@ TEST(YarnConfig, GgufRefusesKeysItCannotHonour) {
     EXPECT_EQ(c.status().code(), ErrorCode::kUnsupported) << key;
     EXPECT_THAT(c.status().message(), HasSubstr(message));
   }
+}
+
+// A rope_freqs tensor carries Llama 3 factors; next to a yarn scaling it
+// would silently replace it.
+TEST(YarnConfig, GgufRefusesRopeFreqsBesideYarn) {
+  std::vector<std::byte> bytes;
+  GgufWriter w = qwen2_yarn_metadata();
+  std::vector<std::byte> factors(16 * sizeof(float));
+  const float one = 1.0f;
+  for (std::size_t i = 0; i < 16; ++i) std::memcpy(factors.data() + i * sizeof(float), &one, sizeof(float));
+  ASSERT_TRUE(w.add_tensor(std::string(kRopeFreqs), GgmlType::kF32, {16}, factors).ok());
+  auto c = from_gguf(w, bytes);
+  EXPECT_EQ(c.status().code(), ErrorCode::kUnsupported);
+  EXPECT_THAT(c.status().message(), HasSubstr("together with rope scaling 'yarn'"));
 }
 
 }  // namespace
