@@ -13,6 +13,25 @@
 
 namespace servir::kernels {
 
+// One KV head of one sequence in the paged cache: key p's head at
+// k + slot(p) * slot_bytes (V likewise), slot(p) = table[p / block_size] *
+// block_size + p % block_size. The caller checked the table entries
+// against the pool.
+struct PagedKvHead {
+  const std::byte* k = nullptr;
+  const std::byte* v = nullptr;
+  std::size_t slot_bytes = 0;
+  const std::int32_t* table = nullptr;
+  int block_size = 0;
+  GgmlType type = GgmlType::kF16;  // kF16 or kF32
+
+  std::size_t slot(std::int64_t p) const {
+    return static_cast<std::size_t>(static_cast<std::int64_t>(table[p / block_size]) * block_size + p % block_size);
+  }
+  const std::byte* k_row(std::int64_t p) const { return k + slot(p) * slot_bytes; }
+  const std::byte* v_row(std::int64_t p) const { return v + slot(p) * slot_bytes; }
+};
+
 struct AttendItem {
   const float* q = nullptr;  // group rows of head_dim, row g at q + g * head_dim
   float* out = nullptr;      // the same layout
@@ -21,16 +40,8 @@ struct AttendItem {
   float scale = 0;
   std::int64_t first_key = 0;  // positions first_key..n_keys-1 (a sliding window starts later)
   std::int64_t n_keys = 0;
-  // Key p's head at k + slot(p) * slot_bytes (V likewise), slot(p) =
-  // table[p / block_size] * block_size + p % block_size. The caller checked
-  // the table entries against the pool.
-  const std::byte* k = nullptr;
-  const std::byte* v = nullptr;
-  std::size_t slot_bytes = 0;
-  const std::int32_t* table = nullptr;
-  int block_size = 0;
-  GgmlType kv_type = GgmlType::kF16;  // kF16 or kF32
-  float* work = nullptr;              // attend_work_floats(group, head_dim), 64-byte aligned
+  PagedKvHead kv;
+  float* work = nullptr;  // attend_work_floats(group, head_dim), 64-byte aligned
 };
 
 // Runs one item; false when this kernel does not take the shape (the caller
@@ -47,7 +58,7 @@ inline std::size_t attend_work_floats(int group, int head_dim) {
 // can score many query rows against each block of keys at once. Query row
 // (t, g) is at q + t * q_token_stride + g * head_dim (out likewise). Token t
 // sees positions max(0, pos0 + t + 1 - sliding_window)..pos0 + t (the whole
-// prefix when sliding_window is 0). K/V addressing as in AttendItem.
+// prefix when sliding_window is 0).
 struct AttendRunItem {
   const float* q = nullptr;
   float* out = nullptr;
@@ -58,12 +69,7 @@ struct AttendRunItem {
   float scale = 0;
   std::int64_t pos0 = 0;
   std::int64_t sliding_window = 0;
-  const std::byte* k = nullptr;
-  const std::byte* v = nullptr;
-  std::size_t slot_bytes = 0;
-  const std::int32_t* table = nullptr;
-  int block_size = 0;
-  GgmlType kv_type = GgmlType::kF16;
+  PagedKvHead kv;
   float* work = nullptr;  // attend_run_work_floats(n_tokens * group, head_dim), 64-byte aligned
 };
 

@@ -33,18 +33,16 @@ struct GenericWork {
 // scalar twin of the `attend` kernels, and the path for shapes they do not
 // take.
 void attend_generic(const KernelTable& kernels, const AttendItem& it, GenericWork& w) {
-  const VecDotFn dot = kernels.dot(it.kv_type);  // K row x f32 query rows
-  const ToF32Fn to_f32 = kernels.dequantizer(it.kv_type);
+  const VecDotFn dot = kernels.dot(it.kv.type);  // K row x f32 query rows
+  const ToF32Fn to_f32 = kernels.dequantizer(it.kv.type);
   const int group = it.group, hd = it.head_dim;
   float scores[kMaxDotRows];
   std::fill(w.acc.begin(), w.acc.end(), 0.0f);
   std::fill(w.run_max.begin(), w.run_max.end(), -INFINITY);
   std::fill(w.run_sum.begin(), w.run_sum.end(), 0.0f);
   for (std::int64_t p = it.first_key; p < it.n_keys; ++p) {
-    const std::size_t slot = static_cast<std::size_t>(
-        static_cast<std::int64_t>(it.table[p / it.block_size]) * it.block_size + p % it.block_size);
-    const std::byte* k_row = it.k + slot * it.slot_bytes;
-    const std::byte* v_row = it.v + slot * it.slot_bytes;
+    const std::byte* k_row = it.kv.k_row(p);
+    const std::byte* v_row = it.kv.v_row(p);
     to_f32(v_row, w.v_f32.data(), hd);
     for (int g0 = 0; g0 < group; g0 += kMaxDotRows) {
       const int rows = std::min(kMaxDotRows, group - g0);
@@ -71,6 +69,18 @@ void attend_generic(const KernelTable& kernels, const AttendItem& it, GenericWor
     const float inv = 1.0f / w.run_sum[g];
     for (int d = 0; d < hd; ++d) o[d] = w.acc[static_cast<std::size_t>(g * hd + d)] * inv;
   }
+}
+
+// KV head `kvh` of the sequence with block table `table`.
+PagedKvHead kv_head(const PagedKvView& kv, const std::int32_t* table, int kvh) {
+  const std::size_t head_off =
+      kv.element_bytes() * static_cast<std::size_t>(kvh) * static_cast<std::size_t>(kv.head_dim);
+  return {.k = static_cast<const std::byte*>(kv.k) + head_off,
+          .v = static_cast<const std::byte*>(kv.v) + head_off,
+          .slot_bytes = kv.slot_bytes(),
+          .table = table,
+          .block_size = kv.block_size,
+          .type = kv.type};
 }
 
 // The first position a token at `pos` attends to.
@@ -116,14 +126,12 @@ bool attend_runs(const KernelContext& ctx, const PagedKvView& kv, const Attentio
     runs.push_back({t, n});
     t += n;
   }
-  const std::size_t kv_head_bytes = kv.element_bytes() * static_cast<std::size_t>(hd);
   const auto run_item = [&](std::int64_t item) {
     const TokenRun run = runs[static_cast<std::size_t>(item / kv.n_kv_heads)];
     const int kvh = static_cast<int>(item % kv.n_kv_heads);
     const std::int32_t* table =
         batch.block_tables + static_cast<std::int64_t>(batch.token_seq[run.t0]) * batch.max_blocks_per_seq;
     check_table(kv, batch, table, batch.token_pos[run.t0] + run.n - 1);
-    const std::size_t head_off = static_cast<std::size_t>(kvh) * kv_head_bytes;
     const std::int64_t q_off = (run.t0 * batch.n_heads + static_cast<std::int64_t>(kvh) * group) * hd;
     return AttendRunItem{.q = batch.q + q_off,
                          .out = batch.out + q_off,
@@ -134,12 +142,7 @@ bool attend_runs(const KernelContext& ctx, const PagedKvView& kv, const Attentio
                          .scale = batch.scale,
                          .pos0 = batch.token_pos[run.t0],
                          .sliding_window = batch.sliding_window,
-                         .k = static_cast<const std::byte*>(kv.k) + head_off,
-                         .v = static_cast<const std::byte*>(kv.v) + head_off,
-                         .slot_bytes = kv.slot_bytes(),
-                         .table = table,
-                         .block_size = kv.block_size,
-                         .kv_type = kv.type};
+                         .kv = kv_head(kv, table, kvh)};
   };
   // The kernel takes a shape for every item or for none: ask with the first.
   const std::int64_t n_items = static_cast<std::int64_t>(runs.size()) * kv.n_kv_heads;
@@ -175,7 +178,6 @@ void paged_attention(const KernelContext& ctx, const PagedKvView& kv, const Atte
       << "attention: " << batch.n_heads << " heads do not group over " << kv.n_kv_heads << " KV heads";
   const int group = batch.n_heads / kv.n_kv_heads;
   const int hd = kv.head_dim;
-  const std::size_t kv_head_bytes = kv.element_bytes() * static_cast<std::size_t>(hd);
 
   // One work item = one token x one KV head (all the query heads of its group,
   // so each K/V row is read once for the group).
@@ -187,7 +189,6 @@ void paged_attention(const KernelContext& ctx, const PagedKvView& kv, const Atte
         batch.block_tables + static_cast<std::int64_t>(batch.token_seq[t]) * batch.max_blocks_per_seq;
     const std::int64_t pos = batch.token_pos[t];
     check_table(kv, batch, table, pos);
-    const std::size_t head_off = static_cast<std::size_t>(kvh) * kv_head_bytes;
     const std::int64_t q_off = (t * batch.n_heads + static_cast<std::int64_t>(kvh) * group) * hd;
     return AttendItem{.q = batch.q + q_off,
                       .out = batch.out + q_off,
@@ -196,12 +197,7 @@ void paged_attention(const KernelContext& ctx, const PagedKvView& kv, const Atte
                       .scale = batch.scale,
                       .first_key = first_key(batch, pos),
                       .n_keys = pos + 1,
-                      .k = static_cast<const std::byte*>(kv.k) + head_off,
-                      .v = static_cast<const std::byte*>(kv.v) + head_off,
-                      .slot_bytes = kv.slot_bytes(),
-                      .table = table,
-                      .block_size = kv.block_size,
-                      .kv_type = kv.type};
+                      .kv = kv_head(kv, table, kvh)};
   };
   if (const AttendRunFn attend_run = ctx.kernels().attend_run; attend_run != nullptr) {
     if (attend_runs(ctx, kv, batch, attend_run)) return;

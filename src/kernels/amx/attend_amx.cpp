@@ -99,12 +99,6 @@ struct RunWork {
   }
 };
 
-const std::byte* kv_row(const std::byte* base, const AttendRunItem& it, std::int64_t p) {
-  const auto slot = static_cast<std::size_t>(static_cast<std::int64_t>(it.table[p / it.block_size]) * it.block_size +
-                                             p % it.block_size);
-  return base + slot * it.slot_bytes;
-}
-
 const float* q_row(const AttendRunItem& it, int r) {
   return it.q + static_cast<std::size_t>(r / it.group) * it.q_token_stride +
          static_cast<std::size_t>(r % it.group) * it.head_dim;
@@ -120,8 +114,8 @@ void load_kv_block(const AttendRunItem& it, std::int64_t kb, std::int64_t lo, st
   for (int i = 0; i < kKeyBlock; ++i) {
     const std::int64_t p = kb + i;
     const bool in = p >= lo && p < hi;
-    k_rows[i] = in ? kv_row(it.k, it, p) : nullptr;
-    v_rows[i] = in ? kv_row(it.v, it, p) : nullptr;
+    k_rows[i] = in ? it.kv.k_row(p) : nullptr;
+    v_rows[i] = in ? it.kv.v_row(p) : nullptr;
   }
   constexpr int kSeg = HD / 32;  // k-steps per segment
   for (int i = 0; i < kKeyBlock; ++i) {
@@ -290,7 +284,7 @@ void run_impl(const AttendRunItem& it) {
 }  // namespace
 
 bool attend_run(const AttendRunItem& it) {
-  if (it.kv_type != GgmlType::kF16 || it.n_tokens < 1 || it.group < 1 ||
+  if (it.kv.type != GgmlType::kF16 || it.n_tokens < 1 || it.group < 1 ||
       it.n_tokens * it.group > std::max(kAttendRunMaxRows, it.group)) {
     return false;
   }

@@ -31,7 +31,7 @@ void attend_impl(const AttendItem& it) {
   constexpr int hd = 16 * NV;
   constexpr int nv = NV;
   const int G = it.group;
-  const std::size_t elem = it.kv_type == GgmlType::kF16 ? 2 : 4;
+  const std::size_t elem = it.kv.type == GgmlType::kF16 ? 2 : 4;
   // Work: acc [G][hd], kt [hd][16] (K transposed), vb [16][hd], p [G][16].
   float* acc = it.work;
   float* kt = acc + G * hd;
@@ -50,15 +50,13 @@ void attend_impl(const AttendItem& it) {
     const std::byte* v_rows[kKeys];
     for (int i = 0; i < n; ++i) {
       const std::int64_t p = p0 + i;
-      const std::size_t slot = static_cast<std::size_t>(
-          static_cast<std::int64_t>(it.table[p / it.block_size]) * it.block_size + p % it.block_size);
-      k_rows[i] = it.k + slot * it.slot_bytes;
-      v_rows[i] = it.v + slot * it.slot_bytes;
+      k_rows[i] = it.kv.k_row(p);
+      v_rows[i] = it.kv.v_row(p);
     }
     // K block transposed: kt[d][i] = K[i][d] (keys past n are zero).
     for (int c = 0; c < nv; ++c) {
       __m512 r[16];
-      for (int i = 0; i < 16; ++i) r[i] = i < n ? load16(k_rows[i] + 16 * c * elem, it.kv_type) : _mm512_setzero_ps();
+      for (int i = 0; i < 16; ++i) r[i] = i < n ? load16(k_rows[i] + 16 * c * elem, it.kv.type) : _mm512_setzero_ps();
       transpose_16x16(r);
       for (int d = 0; d < 16; ++d) _mm512_store_ps(kt + (16 * c + d) * kKeys, r[d]);
     }
@@ -96,7 +94,7 @@ void attend_impl(const AttendItem& it) {
     }
     // V block to f32 once, then every head accumulates it.
     for (int i = 0; i < n; ++i) {
-      for (int c = 0; c < nv; ++c) _mm512_store_ps(vb + i * hd + 16 * c, load16(v_rows[i] + 16 * c * elem, it.kv_type));
+      for (int c = 0; c < nv; ++c) _mm512_store_ps(vb + i * hd + 16 * c, load16(v_rows[i] + 16 * c * elem, it.kv.type));
     }
     for (int h = 0; h < G; ++h) {
       __m512 a[NV];
