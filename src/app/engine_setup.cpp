@@ -9,6 +9,10 @@ void add_engine_options(CLI::App& cmd, EngineFlags& f) {
   cmd.add_option("--kv-cache-memory", f.kv_cache_memory,
                  "KV cache pool size, e.g. 2GiB (default: 40% of available RAM, capped at max-num-seqs full contexts)");
   cmd.add_flag("--no-prefix-cache", f.no_prefix_cache, "Disable automatic prefix caching");
+  cmd.add_option("--max-prefill-tokens-per-decode-step", f.engine.max_prefill_tokens_per_decode_step,
+                 "Prompt tokens a step that also decodes may carry: a smaller chunk, a shorter stall for every "
+                 "running stream (0: up to --max-num-batched-tokens)")
+      ->capture_default_str();
   cmd.add_option("--max-queue-len", f.engine.max_queue_len,
                  "Waiting requests beyond which new ones get 429 (0: no limit)")
       ->capture_default_str();

@@ -18,8 +18,9 @@ struct EngineFlags {
   bool no_prefix_cache = false;
 };
 
-// --max-num-seqs, --kv-cache-memory, --no-prefix-cache, --max-queue-len,
-// --max-queued-tokens (the runtime's own flags come from add_runtime_options).
+// --max-num-seqs, --kv-cache-memory, --no-prefix-cache,
+// --max-prefill-tokens-per-decode-step, --max-queue-len, --max-queued-tokens
+// (the runtime's own flags come from add_runtime_options).
 void add_engine_options(CLI::App& cmd, EngineFlags& flags);
 
 // Turns the flags into runtime options for engine mode (call before

@@ -40,7 +40,10 @@ Engine::Impl::Impl(TransformerModel& model, KvCache& cache, kernels::KernelConte
       options_(options),
       max_model_len_(max_model_len),
       blocks_(cache.n_blocks(), cache.block_size(), options.enable_prefix_caching),
-      scheduler_(SchedulerOptions{options.max_num_seqs, options.max_num_batched_tokens}, blocks_),
+      scheduler_(SchedulerOptions{.max_num_seqs = options.max_num_seqs,
+                                  .max_num_batched_tokens = options.max_num_batched_tokens,
+                                  .max_prefill_tokens_per_decode_step = options.max_prefill_tokens_per_decode_step},
+                 blocks_),
       prefix_seed_(std::random_device{}()),
       rng_(std::random_device{}()) {
   heartbeat_ns_ = now_ns();
@@ -53,6 +56,9 @@ Result<std::unique_ptr<Engine>> Engine::create(TransformerModel& model, KvCache&
   const auto& mo = model.options();
   if (options.max_num_seqs <= 0 || options.max_num_batched_tokens <= 0) {
     return make_error(ErrorCode::kInvalidArgument, "--max-num-seqs and --max-num-batched-tokens must be positive");
+  }
+  if (options.max_prefill_tokens_per_decode_step < 0) {
+    return make_error(ErrorCode::kInvalidArgument, "--max-prefill-tokens-per-decode-step must not be negative");
   }
   if (options.max_num_batched_tokens > mo.max_batch_tokens) {
     return make_error(ErrorCode::kInvalidArgument,

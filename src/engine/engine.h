@@ -30,7 +30,12 @@ namespace servir {
 struct EngineOptions {
   int max_num_seqs = 64;                      // running sequences per step
   std::int64_t max_num_batched_tokens = 512;  // tokens per step (<= the model's max_batch_tokens)
-  std::int64_t max_model_len = 0;             // prompt + output per sequence; 0: the model's context
+  // Prompt tokens in a step that also decodes (0: max_num_batched_tokens).
+  // On a 2-core CPU a 512-token chunk takes ~0.7 s, which every stream
+  // then sees as one inter-token gap; 256 halved the ITL p99 at equal
+  // throughput (Q4_0 TinyLlama shape, 16 streams).
+  std::int64_t max_prefill_tokens_per_decode_step = 256;
+  std::int64_t max_model_len = 0;  // prompt + output per sequence; 0: the model's context
   bool enable_prefix_caching = true;
   // Admission: submit() refuses with kResourceExhausted beyond these (0: no limit).
   int max_queue_len = 0;

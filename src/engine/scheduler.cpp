@@ -128,6 +128,10 @@ StepPlan Scheduler::schedule() {
     ++plan.decode_tokens;
     --budget;
   }
+  // Prompt tokens beside decodes are capped (scheduler.h).
+  if (plan.decode_tokens > 0 && options_.max_prefill_tokens_per_decode_step > 0) {
+    budget = std::min(budget, options_.max_prefill_tokens_per_decode_step);
+  }
   // 2. Running sequences part-way through a prompt (or a recompute): next chunk.
   for (Sequence* s : order) {
     if (budget == 0) break;

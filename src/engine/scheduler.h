@@ -9,6 +9,10 @@
 //  3. waiting sequences are admitted in (priority, arrival) order, reusing
 //     cached prefix blocks, their prompt chunked to fill the budget; the
 //     first that does not fit stops admission (no overtaking).
+// Prompt tokens in a step that also decodes are capped separately
+// (max_prefill_tokens_per_decode_step): every running stream waits for the
+// whole step, so a long prefill chunk shows as a stall in all of them; a
+// step without decodes takes the full budget.
 // Before all that, a waiting sequence of strictly better priority than a
 // running one is admitted first, preempting worse-priority sequences.
 // When blocks run out for a running sequence, the worst running sequence by
@@ -30,6 +34,7 @@ namespace servir {
 struct SchedulerOptions {
   int max_num_seqs = 64;
   std::int64_t max_num_batched_tokens = 512;
+  std::int64_t max_prefill_tokens_per_decode_step = 0;  // 0: the whole budget
 };
 
 struct ScheduledChunk {

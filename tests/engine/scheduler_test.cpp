@@ -101,6 +101,30 @@ TEST(Scheduler, ChunkedPrefillFillsTheBudgetAndDecodesGoFirst) {
   EXPECT_EQ(e.blocks.pool().n_free(), 64);
 }
 
+// Beside decodes a step carries at most max_prefill_tokens_per_decode_step
+// prompt tokens (running streams stall less); without decodes the whole
+// budget.
+TEST(Scheduler, PromptTokensBesideDecodesAreCapped) {
+  FakeEngine e(64, 4, {.max_num_seqs = 8, .max_num_batched_tokens = 8, .max_prefill_tokens_per_decode_step = 3});
+  e.add("a", 2, 4);
+  e.add("b", 13, 2);
+  struct Row {
+    const char* chunks;
+    const char* running;
+  };
+  const Row expected[] = {
+      {"a:2 b:6", "a b"},                    // nothing decodes yet: the whole budget
+      {"a:1 b:3", "a b"},                    // a decodes: b's chunk is capped
+      {"a:1 b:3", "a b"}, {"a:1 b:1", "b"},  // b's last prompt token; a finishes
+      {"b:1", ""},
+  };
+  for (const Row& row : expected) {
+    EXPECT_EQ(e.step(), row.chunks);
+    EXPECT_EQ(e.running(), row.running);
+  }
+  EXPECT_EQ(e.blocks.pool().n_free(), 64);
+}
+
 TEST(Scheduler, AdmitsByPriorityThenArrivalAndRespectsMaxNumSeqs) {
   FakeEngine e(64, 4, {.max_num_seqs = 2, .max_num_batched_tokens = 64});
   e.add("late-low", 2, 3, /*priority=*/5);
