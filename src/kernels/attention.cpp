@@ -105,8 +105,8 @@ struct TokenRun {
 };
 
 // Every token through `attend_run`, as runs of consecutive tokens of one
-// sequence x KV heads (a decode token is a run of one); false, with nothing
-// written, when the kernel does not take the shape.
+// sequence x KV heads (a decode token is a run of one); false when the
+// kernel does not take the shape (the caller then writes every output).
 bool attend_runs(const KernelContext& ctx, const PagedKvView& kv, const AttentionBatch& batch, AttendRunFn attend_run) {
   const int group = batch.n_heads / kv.n_kv_heads;
   const int hd = kv.head_dim;
@@ -144,7 +144,7 @@ bool attend_runs(const KernelContext& ctx, const PagedKvView& kv, const Attentio
                          .sliding_window = batch.sliding_window,
                          .kv = kv_head(kv, table, kvh)};
   };
-  // The kernel takes a shape for every item or for none: ask with the first.
+  // The kernel takes a shape for every item or for none.
   const std::int64_t n_items = static_cast<std::int64_t>(runs.size()) * kv.n_kv_heads;
   std::atomic<bool> all_taken{true};
   ctx.parallel_for(n_items, 1, [&](std::int64_t i0, std::int64_t i1) {
