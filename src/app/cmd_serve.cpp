@@ -14,6 +14,7 @@
 #include "app/commands.h"
 #include "app/engine_setup.h"
 #include "app/model_template.h"
+#include "app/yaml_config.h"
 #include "server/generation_backend.h"
 #include "server/run_server.h"
 #include "tokenizer/chat_template/chat_template.h"
@@ -147,6 +148,9 @@ void register_serve_command(CLI::App& app) {
   add_runtime_options(*cmd, f.runtime);
   add_engine_options(*cmd, f.engine);
   add_server_options(*cmd, f);
+  // SERVIR_API_KEY adds a key to the --api-key ones (auth.h) instead of
+  // replacing them, so --api-key gets no variable of its own.
+  add_env_names(*cmd, {"api-key"});
   cmd->callback([] {
     server::ServerOptions options = f.server;
     options.http.idle_timeout = seconds_flag(f.idle_timeout_s);

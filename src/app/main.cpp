@@ -7,6 +7,7 @@
 
 #include "app/cmd_tokenize.h"
 #include "app/commands.h"
+#include "app/yaml_config.h"
 #include "util/log.h"
 
 namespace servir::app {
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
       ->envname("SERVIR_LOG_LEVEL")
       ->capture_default_str();
   app.set_version_flag("--version", "servir 0.1.0");
+  servir::app::add_config_option(app);
   app.parse_complete_callback([&] { servir::init_logging(log_level); });
 
   servir::app::register_inspect_command(app);
