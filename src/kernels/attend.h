@@ -79,13 +79,44 @@ inline constexpr int kAttendRunMaxRows = 128;
 // Runs one run item; false when this kernel does not take the shape.
 using AttendRunFn = bool (*)(const AttendRunItem& item);
 
+// Where the tile kernel keeps its scratch in AttendRunItem::work, as byte
+// offsets (each 64-byte aligned) for `rows` query rows of head_dim: one
+// layout that sizes the caller's buffer and carves the kernel's. Per 16-row
+// query tile: Q^T in bf16 tiles of three split-mode segments (qt), O^T in
+// f32 (ot), running max, running sum, token positions and first keys (m, l,
+// qpos, first); per key block: K tiles in three segments for two halves of
+// 32 keys (ka), V^T tiles (vt), the P^T tile (pt), S^T in f32 (s); one
+// tile's scaled query rows and their low halves in f32 (qrows, qlo).
+struct AttendRunWorkLayout {
+  std::size_t qt, ka, vt, pt, s, ot, m, l, qpos, first, qrows, qlo, bytes;
+
+  AttendRunWorkLayout(int rows, int head_dim) {
+    const auto tiles = static_cast<std::size_t>((rows + 15) / 16), hd = static_cast<std::size_t>(head_dim);
+    std::size_t at = 0;
+    auto take = [&at](std::size_t n) {
+      const std::size_t here = at;
+      at += (n + 63) / 64 * 64;
+      return here;
+    };
+    constexpr std::size_t kBf16 = 2, kF32 = 4;
+    qt = take(tiles * 3 * 16 * hd * kBf16);
+    ka = take(2 * 3 * 16 * hd * kBf16);
+    vt = take(32 * hd * kBf16);
+    pt = take(512 * kBf16);
+    s = take(2 * 256 * kF32);
+    ot = take(tiles * 16 * hd * kF32);
+    m = take(tiles * 16 * kF32);
+    l = take(tiles * 16 * kF32);
+    qpos = take(tiles * 16 * kF32);
+    first = take(tiles * 16 * kF32);
+    qrows = take(16 * hd * kF32);
+    qlo = take(16 * hd * kF32);
+    bytes = at;
+  }
+};
+
 inline std::size_t attend_run_work_floats(int rows, int head_dim) {
-  const auto tiles = static_cast<std::size_t>((rows + 15) / 16), hd = static_cast<std::size_t>(head_dim);
-  // bf16 Q and K tiles (three split-mode segments each), V tiles and the P
-  // tile (2 bytes per value), S, O, the per-row softmax state and one
-  // tile's scaled query rows and their low halves (f32).
-  const std::size_t bf16_values = 3 * tiles * 16 * hd + 3 * 2 * 16 * hd + 32 * hd + 512;
-  return bf16_values / 2 + 512 + tiles * 16 * hd + tiles * 64 + 2 * 16 * hd + 64;
+  return AttendRunWorkLayout(rows, head_dim).bytes / sizeof(float);
 }
 
 }  // namespace servir::kernels

@@ -77,25 +77,22 @@ struct RunWork {
   float* qrows;  // 16 x HD scaled query rows of one tile
   float* qlo;    // and their lo halves
 
-  RunWork(float* work, int tiles) {
-    auto* p = reinterpret_cast<std::byte*>(work);
-    auto take = [&p](std::size_t bytes) {
-      std::byte* at = p;
-      p += (bytes + 63) / 64 * 64;
-      return at;
-    };
-    qt = reinterpret_cast<std::uint16_t*>(take(std::size_t(tiles) * kSteps * kTileBf16 * 2));
-    ka = reinterpret_cast<std::uint16_t*>(take(2 * kSteps * kTileBf16 * 2));
-    vt = reinterpret_cast<std::uint16_t*>(take(kDimTiles * kTileBf16 * 2));
-    pt = reinterpret_cast<std::uint16_t*>(take(kTileBf16 * 2));
-    s = reinterpret_cast<float*>(take(2 * kTileF32 * 4));
-    ot = reinterpret_cast<float*>(take(std::size_t(tiles) * kDimTiles * kTileF32 * 4));
-    m = reinterpret_cast<float*>(take(std::size_t(tiles) * 64));
-    l = reinterpret_cast<float*>(take(std::size_t(tiles) * 64));
-    qpos = reinterpret_cast<std::int32_t*>(take(std::size_t(tiles) * 64));
-    first = reinterpret_cast<std::int32_t*>(take(std::size_t(tiles) * 64));
-    qrows = reinterpret_cast<float*>(take(16 * HD * 4));
-    qlo = reinterpret_cast<float*>(take(16 * HD * 4));
+  // Carved as attend.h's AttendRunWorkLayout says (which sized the buffer).
+  RunWork(float* work, int rows) {
+    const AttendRunWorkLayout layout(rows, HD);
+    auto* base = reinterpret_cast<std::byte*>(work);
+    qt = reinterpret_cast<std::uint16_t*>(base + layout.qt);
+    ka = reinterpret_cast<std::uint16_t*>(base + layout.ka);
+    vt = reinterpret_cast<std::uint16_t*>(base + layout.vt);
+    pt = reinterpret_cast<std::uint16_t*>(base + layout.pt);
+    s = reinterpret_cast<float*>(base + layout.s);
+    ot = reinterpret_cast<float*>(base + layout.ot);
+    m = reinterpret_cast<float*>(base + layout.m);
+    l = reinterpret_cast<float*>(base + layout.l);
+    qpos = reinterpret_cast<std::int32_t*>(base + layout.qpos);
+    first = reinterpret_cast<std::int32_t*>(base + layout.first);
+    qrows = reinterpret_cast<float*>(base + layout.qrows);
+    qlo = reinterpret_cast<float*>(base + layout.qlo);
   }
 };
 
@@ -196,7 +193,7 @@ void run_impl(const AttendRunItem& it) {
   constexpr int kSteps = RunWork<HD>::kSteps, kDimTiles = RunWork<HD>::kDimTiles;
   const int rows = it.n_tokens * it.group;
   const int tiles = (rows + 15) / 16;
-  const RunWork<HD> w(it.work, tiles);
+  const RunWork<HD> w(it.work, rows);
   auto first_key = [&](std::int64_t pos) {
     return it.sliding_window > 0 ? std::max<std::int64_t>(0, pos + 1 - it.sliding_window) : std::int64_t{0};
   };
