@@ -28,6 +28,10 @@ void fill_kernel_table_scalar(KernelTable& t) {
     t.from_f32[slot] = d.from_f32;
     t.to_f32[slot] = d.to_f32;
   }
+  // Every level can run interleaved weights (through the scalar twins), so
+  // a model bound for one level still runs on another.
+  t.repack_gemm_x16[static_cast<std::uint32_t>(GgmlType::kQ4_0)] = ref::repack_gemm_q4_0_x16;
+  t.repack_gemm_x16[static_cast<std::uint32_t>(GgmlType::kQ8_0)] = ref::repack_gemm_q8_0_x16;
   t.rms_norm = ref::rms_norm;
   t.softmax = ref::softmax;
   t.silu = ref::silu;

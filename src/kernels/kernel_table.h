@@ -16,6 +16,7 @@
 #include "kernels/gemm_int8.h"
 #include "kernels/isa.h"
 #include "kernels/kernel_fn.h"
+#include "kernels/weights_x16.h"
 #include "util/status.h"
 
 namespace servir::kernels {
@@ -43,6 +44,14 @@ struct KernelTable {
   // Fewest activation rows that take the tiles: below, the multi-row
   // vec_dot (no repack) is quicker at this level.
   int int8_tile_min_rows = 2;
+
+  // Weights interleaved by 16 rows (kernels/weights_x16.h): weight type ->
+  // the fused repack + product for every M, and the bf16 strip packer.
+  // `interleave_x16`: this level is quicker on that layout, so the model
+  // binder interleaves the matrices whose types have both kernels here.
+  RepackGemmX16Fn repack_gemm_x16[kTypeSlots] = {};
+  PackBf16StripX16Fn pack_bf16_strip_x16[kTypeSlots] = {};
+  bool interleave_x16 = false;
 
   // Optional BF16 tile GEMM (kernels/gemm_bf16.h, AMX): weight type -> its
   // strip packer (null: dequantize rows with to_f32 and pack_bf16_row),

@@ -6,6 +6,7 @@
 #include "kernels/dtype_traits.h"
 #include "kernels/gemm_int8.h"
 #include "kernels/matmul_bf16_tiles.h"
+#include "kernels/weights_x16.h"
 #include "util/check.h"
 
 namespace servir::kernels {
@@ -32,11 +33,12 @@ std::size_t int8_tile_scratch(std::int64_t M, std::int64_t K) {
   return static_cast<std::size_t>(M * K) + 2 * sizeof(float) * static_cast<std::size_t>(M * (K / 32)) + 128;
 }
 
-// The int8-tile GEMM (gemm_int8.h) for M >= 2. The activations (Q8_0 or
-// Q8_K rows at `act`) are split into signed values, scales and scaled sums;
-// each thread then transposes 16 weight rows x one chunk of K at a time
-// into an L1 tile and runs every activation row over it, 8 at a time, so
-// every weight byte is read from memory once and decoded once per call.
+// The int8-tile GEMM (gemm_int8.h): for M >= 2 over GGUF rows, for every M
+// over interleaved weights (weights_x16.h). The activations (Q8_0 or Q8_K
+// rows at `act`) are split into signed values, scales and scaled sums; each
+// thread then repacks 16 weight rows x one chunk of K at a time into an L1
+// tile and runs every activation row over it, 8 at a time, so every weight
+// byte is read from memory once and decoded once per call.
 void matmul_int8_tiles(KernelContext& ctx, const std::byte* act, std::size_t act_stride, GgmlType act_type,
                        std::int64_t M, const TensorView& w, const TensorView& c) {
   const KernelTable& table = ctx.kernels();
@@ -55,8 +57,11 @@ void matmul_int8_tiles(KernelContext& ctx, const std::byte* act, std::size_t act
   } else {
     ctx.parallel_for(M, 1, split_rows);
   }
-  const RepackGemmInt8TileFn repack_gemm = table.repack_gemm_int8_tile[static_cast<std::uint32_t>(w.type)];
-  const GemmInt8TileFn gemm = table.gemm_int8_tile[static_cast<std::uint32_t>(w.type)];
+  const auto slot = static_cast<std::uint32_t>(w.type);
+  const bool x16 = w.layout == WeightLayout::kX16;
+  const RepackGemmInt8TileFn repack_gemm = table.repack_gemm_int8_tile[slot];
+  const RepackGemmX16Fn repack_gemm_x16 = table.repack_gemm_x16[slot];
+  const GemmInt8TileFn gemm = table.gemm_int8_tile[slot] != nullptr ? table.gemm_int8_tile[slot] : ref::gemm_int8_tile;
   const std::size_t ldc = c.row_stride() / sizeof(float);
   const std::int64_t n_chunks = (nb + kInt8ChunkBlocks - 1) / kInt8ChunkBlocks;
   const DTypeTraits& wt = *dtype_traits(w.type);
@@ -66,11 +71,13 @@ void matmul_int8_tiles(KernelContext& ctx, const std::byte* act, std::size_t act
       const int cols = static_cast<int>(std::min<std::int64_t>(kInt8TileRows, n1 - t0));
       for (std::int64_t b0 = 0; b0 < nb; b0 += kInt8ChunkBlocks) {
         const std::int64_t b1 = std::min(nb, b0 + kInt8ChunkBlocks);
-        // The chunk kInt8PrefetchChunks ahead in this thread's range.
+        // The chunk kInt8PrefetchChunks ahead in this thread's range (GGUF
+        // rows only: the interleaved groups are one sequential stream that
+        // the hardware prefetcher follows).
         Int8Prefetch prefetch;
         const std::int64_t ahead = b0 / kInt8ChunkBlocks + kInt8PrefetchChunks;
         const std::int64_t pt = t0 + kInt8TileRows * (ahead / n_chunks), pb = ahead % n_chunks * kInt8ChunkBlocks;
-        if (pt < n1) {
+        if (!x16 && pt < n1) {
           const std::size_t first = row_bytes(wt, 32 * pb);
           prefetch = {.rows = static_cast<const std::byte*>(w.row(pt)) + first,
                       .stride = w.row_stride(),
@@ -84,7 +91,10 @@ void matmul_int8_tiles(KernelContext& ctx, const std::byte* act, std::size_t act
                           .d = d + m * nb + b0,
                           .s = s + m * nb + b0,
                           .d_stride = static_cast<std::size_t>(nb)};
-          if (m == 0) {
+          if (m == 0 && x16) {
+            repack_gemm_x16(x16_group(w, t0), b0, b1, tile, a, rows,
+                            {.c = c.row_f32(m) + t0, .ldc = ldc, .accumulate = b0 > 0});
+          } else if (m == 0) {
             repack_gemm({.w = w.row(t0), .stride = w.row_stride(), .n_rows = cols, .b0 = b0, .b1 = b1}, tile, a, rows,
                         {.c = c.row_f32(m) + t0, .ldc = ldc, .accumulate = b0 > 0}, prefetch);
           } else {
@@ -115,8 +125,14 @@ void matmul(KernelContext& ctx, const TensorView& a, const TensorView& w, const 
   CHECK(K % wt->block_size == 0 && K % at->block_size == 0)
       << "matmul: K=" << K << " is not whole blocks of " << ggml_type_name(w.type);
 
+  const bool x16 = w.layout == WeightLayout::kX16;
+  if (x16) {
+    CHECK(table.repack_gemm_x16[static_cast<std::uint32_t>(w.type)] != nullptr && wt->vec_dot_type == GgmlType::kQ8_0)
+        << "matmul: no kernels for " << ggml_type_name(w.type) << " interleaved by 16 rows";
+    CHECK(c.row_stride() % sizeof(float) == 0) << "matmul: interleaved weights need f32-aligned output rows";
+  }
   if (c.row_stride() % sizeof(float) == 0 && a.row_stride() % sizeof(float) == 0 &&
-      use_bf16_tiles(table, w.type, M, K)) {
+      use_bf16_tiles(table, w.type, M, K, w.layout)) {
     matmul_bf16_tiles(ctx, a, w, c);
     return;
   }
@@ -126,10 +142,12 @@ void matmul(KernelContext& ctx, const TensorView& a, const TensorView& w, const 
   std::size_t act_stride = a.row_stride();
   if (wt->vec_dot_type != GgmlType::kF32) {
     act_stride = row_bytes(*at, K);
-    const bool int8_tiles = M >= table.int8_tile_min_rows &&
-                            table.gemm_int8_tile[static_cast<std::uint32_t>(w.type)] != nullptr &&
-                            table.repack_gemm_int8_tile[static_cast<std::uint32_t>(w.type)] != nullptr &&
-                            c.row_stride() % sizeof(float) == 0;
+    // Interleaved weights take the tiles for every M (a one-row tile pass
+    // still streams them at memory speed); they have no other path.
+    const bool int8_tiles =
+        x16 || (M >= table.int8_tile_min_rows && table.gemm_int8_tile[static_cast<std::uint32_t>(w.type)] != nullptr &&
+                table.repack_gemm_int8_tile[static_cast<std::uint32_t>(w.type)] != nullptr &&
+                c.row_stride() % sizeof(float) == 0);
     const std::size_t q_bytes = act_stride * static_cast<std::size_t>(M);
     std::byte* q = ctx.scratch(q_bytes + (int8_tiles ? int8_tile_scratch(M, K) : 0));
     const FromF32Fn quantize = table.quantizer(wt->vec_dot_type);

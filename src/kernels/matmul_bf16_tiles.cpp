@@ -4,6 +4,7 @@
 
 #include "kernels/aligned_buffer.h"
 #include "kernels/gemm_bf16.h"
+#include "kernels/weights_x16.h"
 #include "util/check.h"
 
 namespace servir::kernels {
@@ -27,9 +28,10 @@ struct PanelScratch {
 
 }  // namespace
 
-bool use_bf16_tiles(const KernelTable& table, GgmlType w_type, std::int64_t m, std::int64_t k) {
+bool use_bf16_tiles(const KernelTable& table, GgmlType w_type, std::int64_t m, std::int64_t k, WeightLayout layout) {
   const auto slot = static_cast<std::uint32_t>(w_type);
   if (table.gemm_bf16_strip == nullptr || k % kBf16StepK != 0) return false;
+  if (layout == WeightLayout::kX16) return table.pack_bf16_strip_x16[slot] != nullptr && m >= table.bf16_tile_min_rows;
   if (table.pack_bf16_split_strip[slot] != nullptr) {
     return m >= table.bf16_split_min_rows;
   }
@@ -60,6 +62,8 @@ void matmul_bf16_tiles(KernelContext& ctx, const TensorView& a, const TensorView
   });
 
   const PackBf16StripFn pack = table.pack_bf16_strip[static_cast<std::uint32_t>(w.type)];
+  const PackBf16StripX16Fn x16_pack =
+      w.layout == WeightLayout::kX16 ? table.pack_bf16_strip_x16[static_cast<std::uint32_t>(w.type)] : nullptr;
   const ToF32Fn to_f32 = table.to_f32[static_cast<std::uint32_t>(w.type)];
   const std::size_t ldc = c.row_stride() / sizeof(float);
   const std::int64_t strips = (N + kBf16StripRows - 1) / kBf16StripRows;
@@ -79,6 +83,10 @@ void matmul_bf16_tiles(KernelContext& ctx, const TensorView& a, const TensorView
         std::uint16_t* strip = scratch.strips.data() + static_cast<std::size_t>(s - p0) * strip_elems;
         const std::int64_t n0 = s * kBf16StripRows;
         const int rows = static_cast<int>(std::min<std::int64_t>(kBf16StripRows, N - n0));
+        if (x16_pack != nullptr) {  // N is whole groups of 16
+          x16_pack(x16_group(w, n0), (rows + kX16Rows - 1) / kX16Rows, K, strip);
+          continue;
+        }
         if (split_pack != nullptr) {
           split_pack(w.row(n0), w.row_stride(), rows, K, strip);
           continue;

@@ -7,8 +7,10 @@
 
 namespace servir::kernels {
 
-// Whether matmul takes the BF16 tiles for this weight type and M rows.
-bool use_bf16_tiles(const KernelTable& table, GgmlType w_type, std::int64_t m, std::int64_t k);
+// Whether matmul takes the BF16 tiles for this weight type, layout and M
+// rows.
+bool use_bf16_tiles(const KernelTable& table, GgmlType w_type, std::int64_t m, std::int64_t k,
+                    WeightLayout layout = WeightLayout::kRows);
 
 // c = a * w^T through the BF16 tiles: the activations are packed once into
 // groups of 16 rows, then each thread dequantizes 32-row strips of its

@@ -16,6 +16,8 @@ void fill_kernel_table_amx(KernelTable& t) {
   t.pack_bf16_strip[slot(GgmlType::kQ4_K)] = amx::pack_bf16_strip_q4_K;
   t.pack_bf16_strip[slot(GgmlType::kQ6_K)] = amx::pack_bf16_strip_q6_K;
   t.pack_bf16_strip[slot(GgmlType::kBF16)] = amx::pack_bf16_strip_bf16;
+  t.pack_bf16_strip_x16[slot(GgmlType::kQ4_0)] = amx::pack_bf16_strip_x16_q4_0;
+  t.pack_bf16_strip_x16[slot(GgmlType::kQ8_0)] = amx::pack_bf16_strip_x16_q8_0;
   // Quantized weights lose little to bf16 (their own step is coarser); f16
   // weights take split mode (exact weights), f32 weights keep the f32 path.
   for (const DTypeTraits& d : all_dtype_traits()) {

@@ -30,6 +30,9 @@ void fill_kernel_table_avx512(KernelTable& t) {
   t.gemm_int8_tile[slot(GgmlType::kQ4_0)] = avx512::gemm_int8_tile;
   t.gemm_int8_tile[slot(GgmlType::kQ4_K)] = avx512::gemm_int8_tile;
   t.int8_tile_min_rows = 2;
+  t.repack_gemm_x16[slot(GgmlType::kQ4_0)] = avx512::repack_gemm_q4_0_x16;
+  t.repack_gemm_x16[slot(GgmlType::kQ8_0)] = avx512::repack_gemm_q8_0_x16;
+  t.interleave_x16 = true;
   t.attend = avx512::attend;
   t.rms_norm = avx512::rms_norm;
   t.softmax = avx512::softmax;

@@ -16,11 +16,17 @@
 
 namespace servir::kernels {
 
+// How a matrix's bytes are arranged: rows as in the file, or 16-row groups
+// (kernels/weights_x16.h) made at load for the matmul kernels. Only matmul
+// takes kX16 views; row() means nothing for them.
+enum class WeightLayout : std::uint8_t { kRows, kX16 };
+
 struct TensorView {
   void* data = nullptr;
   GgmlType type = GgmlType::kF32;
   std::array<std::int64_t, 4> ne{0, 1, 1, 1};
   std::array<std::size_t, 4> nb{0, 0, 0, 0};
+  WeightLayout layout = WeightLayout::kRows;
 
   // A dense row-major view: rows of ne[0] elements back to back.
   static TensorView contiguous(void* data, GgmlType type, std::int64_t cols, std::int64_t rows = 1,

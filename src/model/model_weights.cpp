@@ -2,9 +2,29 @@
 
 #include "formats/tensor_names.h"
 #include "kernels/dtype_traits.h"
+#include "kernels/weights_x16.h"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 namespace servir {
 namespace {
+
+// Drops the whole pages of a read-only file mapping from this process
+// (TensorEntry::data always points into one: MAP_SHARED, PROT_READ).
+void release_pages(const void* data, std::size_t bytes) {
+#if defined(__linux__)
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<std::uintptr_t>(data) + page - 1) / page * page;
+  const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) / page * page;
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
 
 class Binder {
  public:
@@ -26,9 +46,41 @@ class Binder {
       return make_error(ErrorCode::kUnsupported, "{}: tensor '{}' has type {}, which cannot be dequantized yet",
                         model_.path(), name, ggml_type_name(t->type));
     }
-    if (needs_dot && options_.quantize_matrices && !ggml_type_info(t->type).quantized) return quantized(*t);
-    if (needs_dot) bytes_ += t->n_bytes;  // a tied output matrix is read every step too
-    return kernels::TensorView::contiguous(t->data, t->type, t->shape[1], t->shape[0]);
+    if (needs_dot && options_.quantize_matrices && !ggml_type_info(t->type).quantized) {
+      auto q = quantized(*t);
+      if (!q.ok()) return q;
+      return maybe_interleaved(*q, /*owned=*/true);
+    }
+    if (!needs_dot) return kernels::TensorView::contiguous(t->data, t->type, t->shape[1], t->shape[0]);
+    bytes_ += t->n_bytes;  // a tied output matrix is read every step too
+    return maybe_interleaved(kernels::TensorView::contiguous(t->data, t->type, t->shape[1], t->shape[0]),
+                             /*owned=*/false);
+  }
+
+  // A matmul weight in the layout the table runs quickest: interleaved by 16
+  // rows (kernels/weights_x16.h) into an owned copy where the table asks for
+  // it and has the kernels, else as it is. A copy of file bytes releases the
+  // file's pages from this process afterwards (they stay in the page cache
+  // and come back on a fault, e.g. for a tied embedding table), so resident
+  // memory does not double; an owned source buffer is replaced.
+  kernels::TensorView maybe_interleaved(const kernels::TensorView& v, bool owned) {
+    const auto slot = static_cast<std::uint32_t>(v.type);
+    if (!options_.interleave || !table_.interleave_x16 || table_.repack_gemm_x16[slot] == nullptr ||
+        !kernels::x16_supported(v.type, v.rows(), v.cols())) {
+      return v;
+    }
+    std::vector<std::byte> groups(kernels::x16_group_bytes(v.type, v.cols()) * static_cast<std::size_t>(v.rows() / 16));
+    kernels::interleave_x16(v.type, v.data, v.row_stride(), v.rows(), v.cols(), groups.data());
+    if (owned) {
+      owned_matrices_.back() = std::move(groups);
+    } else {
+      release_pages(v.data, v.row_stride() * static_cast<std::size_t>(v.rows()));
+      owned_matrices_.push_back(std::move(groups));
+    }
+    kernels::TensorView x = v;
+    x.data = owned_matrices_.back().data();
+    x.layout = kernels::WeightLayout::kX16;
+    return x;
   }
 
   // A float matrix converted row by row into options_.quantize_matrices.

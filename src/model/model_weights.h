@@ -1,7 +1,9 @@
 // ModelWeights: the tensors of a Llama-family model bound for compute.
 //
 // Matrices are kernel TensorViews straight into the mmapped files (no copy,
-// whatever their type). Vectors (norm weights, biases) are small, so they are
+// whatever their type), except where the kernel table runs a type quicker
+// interleaved by 16 rows (kernels/weights_x16.h): those get an owned copy in
+// that layout, made once here. Vectors (norm weights, biases) are small, so they are
 // converted once to F32 and owned here: the per-row kernels take F32.
 #pragma once
 
@@ -34,6 +36,9 @@ struct WeightOptions {
   // owned buffers of this type (e.g. Q8_0, Q4_0). The embedding table stays
   // as stored. Already-quantized matrices are left alone.
   std::optional<GgmlType> quantize_matrices;
+  // Interleave matmul weights by 16 rows where the kernel table runs them
+  // quicker that way (kernels/weights_x16.h; an owned copy made at load).
+  bool interleave = true;
 };
 
 class ModelWeights {

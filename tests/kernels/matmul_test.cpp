@@ -8,6 +8,7 @@
 #include "isa_param.h"
 #include "kernels/dtype_traits.h"
 #include "kernels/matmul.h"
+#include "kernels/weights_x16.h"
 
 namespace servir::kernels {
 namespace {
@@ -34,8 +35,10 @@ double tolerance(GgmlType type, Isa isa) {
 
 class Matmul : public IsaTest {};
 
+// `x16`: the weights interleaved by 16 rows (weights_x16.h), as the model
+// binder lays them out for levels that run them quicker so.
 void check_matmul(const KernelTable& table, ThreadPool* pool, GgmlType type, std::int64_t M, std::int64_t N,
-                  std::int64_t K) {
+                  std::int64_t K, bool x16 = false) {
   const DTypeTraits& t = *dtype_traits(type);
   const auto w_f32 = random_values(static_cast<std::size_t>(N * K), static_cast<std::uint32_t>(N + K));
   std::vector<std::byte> w(row_bytes(t, K) * static_cast<std::size_t>(N));
@@ -49,8 +52,16 @@ void check_matmul(const KernelTable& table, ThreadPool* pool, GgmlType type, std
   std::vector<float> c(static_cast<std::size_t>(M * N), NAN);
 
   KernelContext ctx(table, pool);
-  matmul(ctx, TensorView::matrix(const_cast<float*>(a0), GgmlType::kF32, K, M, lda * sizeof(float)),
-         TensorView::contiguous(w.data(), type, K, N), TensorView::contiguous(c.data(), GgmlType::kF32, N, M));
+  auto w_view = TensorView::contiguous(w.data(), type, K, N);
+  std::vector<std::byte> groups;
+  if (x16) {
+    groups.resize(w.size());
+    interleave_x16(type, w.data(), row_bytes(t, K), N, K, groups.data());
+    w_view.data = groups.data();
+    w_view.layout = WeightLayout::kX16;
+  }
+  matmul(ctx, TensorView::matrix(const_cast<float*>(a0), GgmlType::kF32, K, M, lda * sizeof(float)), w_view,
+         TensorView::contiguous(c.data(), GgmlType::kF32, N, M));
   for (std::int64_t m = 0; m < M; ++m) {
     for (std::int64_t n = 0; n < N; ++n) {
       double want = 0, mag = 0;
@@ -59,7 +70,8 @@ void check_matmul(const KernelTable& table, ThreadPool* pool, GgmlType type, std
         mag += std::fabs(static_cast<double>(a0[m * lda + k]) * w_deq[n * K + k]);
       }
       ASSERT_NEAR(c[m * N + n], want, tolerance(type, table.isa) * mag + 1e-5)
-          << ggml_type_name(type) << " M=" << M << " N=" << N << " K=" << K << " at " << m << "," << n;
+          << ggml_type_name(type) << (x16 ? " interleaved" : "") << " M=" << M << " N=" << N << " K=" << K << " at "
+          << m << "," << n;
     }
   }
 }
@@ -108,6 +120,19 @@ TEST_P(Matmul, EveryTypePrefillRows) {
     if (t.type == GgmlType::kF32) continue;  // f32 keeps the f32 path
     const std::int64_t K = t.block_size == 1 ? 96 : (dtype_traits(t.vec_dot_type)->block_size == 256 ? 512 : 96);
     for (std::int64_t M : {33, 70}) check_matmul(table(), M == 70 ? &pool : nullptr, t.type, M, 45, K);
+  }
+}
+
+// Interleaved weights on every level: GEMV (M = 1), the int8 tiles past one
+// pass of 8 rows, and the bf16 strips (M >= 48 on amx) from one group and
+// from two, threaded and not.
+TEST_P(Matmul, InterleavedWeights) {
+  ThreadPool pool(2);
+  for (GgmlType type : {GgmlType::kQ4_0, GgmlType::kQ8_0}) {
+    for (std::int64_t M : {1, 2, 8, 9, 17, 48, 70}) {
+      for (std::int64_t N : {16, 48, 64}) check_matmul(table(), N == 48 ? &pool : nullptr, type, M, N, 256, true);
+    }
+    check_matmul(table(), &pool, type, 3, 320, 1024, true);  // several chunks of K
   }
 }
 

@@ -110,6 +110,87 @@ void pack_bf16_strip_q4_0(const void* w, std::size_t stride, int n_rows, std::in
   zero_rows(n_rows, k, strip);
 }
 
+namespace {
+
+// v[q] holds dword q of 16 rows (row j in dword j, weights_x16.h); after
+// the transpose, row 4L + i's dwords 0..3 are lane L of r[i].
+void transpose_4x16(const __m512i v[4], __m512i r[4]) {
+  const __m512i t0 = _mm512_unpacklo_epi32(v[0], v[1]), t1 = _mm512_unpackhi_epi32(v[0], v[1]);
+  const __m512i t2 = _mm512_unpacklo_epi32(v[2], v[3]), t3 = _mm512_unpackhi_epi32(v[2], v[3]);
+  r[0] = _mm512_unpacklo_epi64(t0, t2);
+  r[1] = _mm512_unpackhi_epi64(t0, t2);
+  r[2] = _mm512_unpacklo_epi64(t1, t3);
+  r[3] = _mm512_unpackhi_epi64(t1, t3);
+}
+
+// The 16 bytes of dwords 4h..4h+3 of every row of a block (the 64-byte
+// runs at src + 256 * h) into rows[j] + 16 * h.
+void gather_row_bytes(const std::byte* src, int h, std::uint8_t (*rows)[32]) {
+  __m512i v[4], r[4];
+  for (int q = 0; q < 4; ++q) v[q] = _mm512_loadu_si512(src + 256 * h + 64 * q);
+  transpose_4x16(v, r);
+  for (int i = 0; i < 4; ++i) {
+    alignas(64) std::uint8_t lanes[64];
+    _mm512_store_si512(lanes, r[i]);
+    for (int lane = 0; lane < 4; ++lane) std::memcpy(rows[4 * lane + i] + 16 * h, lanes + 16 * lane, 16);
+  }
+}
+
+}  // namespace
+
+// From the 16-row interleaved layout (weights_x16.h): per block, the rows'
+// bytes come back in row order through a 4x16 dword transpose in
+// registers, then each row converts as pack_bf16_strip_q4_0 / _q8_0 do.
+void pack_bf16_strip_x16_q4_0(const void* groups, int n_groups, std::int64_t k, std::uint16_t* strip) {
+  const std::int64_t steps = k / kBf16StepK;
+  const std::size_t block = 16 * sizeof(BlockQ4_0);
+  const __m512i low4 = _mm512_set1_epi32(0xf), eight = _mm512_set1_epi32(8);
+  for (int g = 0; g < n_groups; ++g) {
+    const std::byte* group = static_cast<const std::byte*>(groups) + static_cast<std::size_t>(g * steps) * block;
+    for (std::int64_t s = 0; s < steps; ++s) {
+      const std::byte* src = group + static_cast<std::size_t>(s) * block;
+      alignas(64) std::uint8_t rows[16][32];
+      gather_row_bytes(src, 0, rows);
+      alignas(64) float d[16];
+      _mm512_store_ps(d, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 256))));
+      for (int j = 0; j < 16; ++j) {
+        const __m512 dj = _mm512_set1_ps(d[j]);
+        const __m512i q = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(rows[j])));
+        const __m512i q0 = _mm512_sub_epi32(_mm512_and_si512(q, low4), eight);
+        const __m512i q1 = _mm512_sub_epi32(_mm512_srli_epi32(q, 4), eight);
+        _mm512_store_si512(strip_row(strip, s, 16 * g + j), to_bf16(_mm512_mul_ps(dj, _mm512_cvtepi32_ps(q0)),
+                                                                    _mm512_mul_ps(dj, _mm512_cvtepi32_ps(q1))));
+      }
+    }
+  }
+  zero_rows(16 * n_groups, k, strip);
+}
+
+void pack_bf16_strip_x16_q8_0(const void* groups, int n_groups, std::int64_t k, std::uint16_t* strip) {
+  const std::int64_t steps = k / kBf16StepK;
+  const std::size_t block = 16 * sizeof(BlockQ8_0);
+  for (int g = 0; g < n_groups; ++g) {
+    const std::byte* group = static_cast<const std::byte*>(groups) + static_cast<std::size_t>(g * steps) * block;
+    for (std::int64_t s = 0; s < steps; ++s) {
+      const std::byte* src = group + static_cast<std::size_t>(s) * block;
+      alignas(64) std::uint8_t rows[16][32];
+      gather_row_bytes(src, 0, rows);
+      gather_row_bytes(src, 1, rows);
+      alignas(64) float d[16];
+      _mm512_store_ps(d, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 512))));
+      for (int j = 0; j < 16; ++j) {
+        const __m512 dj = _mm512_set1_ps(d[j]);
+        const __m128i q0 = _mm_load_si128(reinterpret_cast<const __m128i*>(rows[j]));
+        const __m128i q1 = _mm_load_si128(reinterpret_cast<const __m128i*>(rows[j] + 16));
+        const __m512 lo = _mm512_mul_ps(dj, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q0)));
+        const __m512 hi = _mm512_mul_ps(dj, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q1)));
+        _mm512_store_si512(strip_row(strip, s, 16 * g + j), to_bf16(lo, hi));
+      }
+    }
+  }
+  zero_rows(16 * n_groups, k, strip);
+}
+
 // Q4_K: one 32-value sub-block per k-step, y = (d * sc) * v - dmin * m with
 // the two roundings of the scalar dequantizer.
 void pack_bf16_strip_q4_K(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip) {

@@ -24,6 +24,10 @@ void repack_q4_0_tile(const void* w, std::size_t w_stride, int n_rows, std::int6
 void repack_q4_K_tile(const void* w, std::size_t w_stride, int n_rows, std::int64_t b0, std::int64_t b1, void* tile);
 void repack_gemm_q8_0_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
                            const Int8Prefetch& prefetch);
+void repack_gemm_q4_0_x16(const void* group, std::int64_t b0, std::int64_t b1, void* tile, const Int8Act& act,
+                          int n_act, const Int8Out& out);
+void repack_gemm_q8_0_x16(const void* group, std::int64_t b0, std::int64_t b1, void* tile, const Int8Act& act,
+                          int n_act, const Int8Out& out);
 void repack_gemm_q4_0_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
                            const Int8Prefetch& prefetch);
 void repack_gemm_q4_K_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,

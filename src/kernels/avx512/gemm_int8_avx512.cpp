@@ -13,6 +13,7 @@
 #include "kernels/avx512/avx512_kernels.h"
 #include "kernels/gemm_int8.h"
 #include "kernels/quant/block_types.h"
+#include "kernels/weights_x16.h"
 
 namespace servir::kernels::avx512 {
 namespace {
@@ -215,6 +216,60 @@ struct Q4_0Repack {
   }
 };
 
+// The block kX16PrefetchBlocks ahead of the one at `src` in the stream of
+// interleaved groups a thread reads (the next chunk's, or the next group's
+// at the end of one). The hardware prefetchers alone leave the loads of
+// each block waiting on DRAM: measured, batch-16 decode went 197 -> 236 t/s
+// with this. Past the end of the weights it asks for lines nobody reads;
+// prefetches never fault.
+constexpr std::int64_t kX16PrefetchBlocks = 16;
+
+void prefetch_x16_ahead(const std::byte* src, std::size_t block_bytes) {
+  const std::byte* ahead = src + kX16PrefetchBlocks * static_cast<std::int64_t>(block_bytes);
+  for (std::size_t off = 0; off < block_bytes; off += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(ahead + off), _MM_HINT_T0);
+  }
+}
+
+// From the interleaved layouts (weights_x16.h): contiguous loads, no
+// transposes, no gather.
+struct Q4_0x16Repack {
+  static constexpr int kBlocks = 1;
+  const std::byte* group;
+  std::int64_t b0;
+  std::byte* tile;
+  void operator()(std::int64_t i) const {
+    const std::byte* src = group + (b0 + i) * static_cast<std::int64_t>(16 * sizeof(BlockQ4_0));
+    prefetch_x16_ahead(src, 16 * sizeof(BlockQ4_0));
+    const __m512i low4 = _mm512_set1_epi8(0x0F);
+    __m512i u[8];
+    for (int q = 0; q < 4; ++q) {
+      const __m512i packed = _mm512_loadu_si512(src + 64 * q);
+      u[q] = _mm512_and_si512(packed, low4);
+      u[q + 4] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low4);
+    }
+    const __m512 d = _mm512_cvtph_ps(load256(src + 256));
+    store_block(tile + i * kInt8TileBlockBytes, u, d, _mm512_mul_ps(d, _mm512_set1_ps(-8.0f)));
+  }
+};
+
+struct Q8_0x16Repack {
+  static constexpr int kBlocks = 1;
+  const std::byte* group;
+  std::int64_t b0;
+  std::byte* tile;
+  void operator()(std::int64_t i) const {
+    const std::byte* src = group + (b0 + i) * static_cast<std::int64_t>(16 * sizeof(BlockQ8_0));
+    prefetch_x16_ahead(src, 16 * sizeof(BlockQ8_0));
+    __m512i u[8];
+    for (int g = 0; g < 8; ++g) {
+      u[g] = _mm512_xor_si512(_mm512_loadu_si512(src + 64 * g), _mm512_set1_epi8(static_cast<char>(0x80)));
+    }
+    const __m512 d = _mm512_cvtph_ps(load256(src + 512));
+    store_block(tile + i * kInt8TileBlockBytes, u, d, _mm512_mul_ps(d, _mm512_set1_ps(-128.0f)));
+  }
+};
+
 // One unit is a super-block (8 blocks of 32).
 struct Q4_KRepack {
   static constexpr int kBlocks = 8;
@@ -309,6 +364,20 @@ void repack_gemm_q4_0_tile(const Int8Weights& w, void* tile, const Int8Act& act,
 void repack_gemm_q4_K_tile(const Int8Weights& w, void* tile, const Int8Act& act, int n_act, const Int8Out& out,
                            const Int8Prefetch& prefetch) {
   repack_and_multiply<Q4_KRepack>(w, tile, act, n_act, out, prefetch, ref::repack_q4_K_tile);
+}
+
+void repack_gemm_q4_0_x16(const void* group, std::int64_t b0, std::int64_t b1, void* tile, const Int8Act& act,
+                          int n_act, const Int8Out& out) {
+  auto* t = static_cast<std::byte*>(tile);
+  const Q4_0x16Repack repack{static_cast<const std::byte*>(group), b0, t};
+  dispatch_rows(b1 - b0, t, act, n_act, out.c, out.ldc, kInt8TileRows, out.accumulate, {}, repack);
+}
+
+void repack_gemm_q8_0_x16(const void* group, std::int64_t b0, std::int64_t b1, void* tile, const Int8Act& act,
+                          int n_act, const Int8Out& out) {
+  auto* t = static_cast<std::byte*>(tile);
+  const Q8_0x16Repack repack{static_cast<const std::byte*>(group), b0, t};
+  dispatch_rows(b1 - b0, t, act, n_act, out.c, out.ldc, kInt8TileRows, out.accumulate, {}, repack);
 }
 
 void gemm_int8_tile(std::int64_t n_blocks, const void* tile, const Int8Act& act, int n_act, float* c, std::size_t ldc,
