@@ -59,6 +59,7 @@ CpuFeatures detect() {
     f.avx512vnni = (ecx >> 11) & 1;
     f.amx_bf16 = (edx >> 22) & 1;
     f.amx_tile = (edx >> 24) & 1;
+    f.amx_int8 = (edx >> 25) & 1;
   }
   if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) {
     f.avx_vnni = (eax >> 4) & 1;
@@ -111,6 +112,7 @@ std::string CpuFeatures::to_string() const {
   add(avx512bf16, "avx512_bf16");
   add(amx_tile, "amx_tile");
   add(amx_bf16, "amx_bf16");
+  add(amx_int8, "amx_int8");
   if (!os_avx512 && avx512f) s += " (avx512 state not enabled by the OS)";
   if (!os_amx && amx_tile) s += " (amx tile state not granted by the OS)";
   return s.empty() ? "none" : s;
@@ -132,7 +134,7 @@ bool isa_supported(Isa isa) {
       return isa_supported(Isa::kAvx2) && f.os_avx512 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq &&
              f.avx512vnni;
     case Isa::kAmx:
-      return isa_supported(Isa::kAvx512) && f.avx512bf16 && f.amx_tile && f.amx_bf16 && f.os_amx;
+      return isa_supported(Isa::kAvx512) && f.avx512bf16 && f.amx_tile && f.amx_bf16 && f.amx_int8 && f.os_amx;
   }
   return false;
 }

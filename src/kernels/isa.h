@@ -4,8 +4,8 @@
 //   scalar  portable C++, the reference every fast path is tested against
 //   avx2    AVX2 + FMA + F16C (the x86-64 baseline of a release build)
 //   avx512  AVX-512 F/BW/VL/DQ + VNNI (Ice Lake, Sapphire Rapids, Zen 4)
-//   amx     avx512 + AVX512-BF16 + AMX-TILE/AMX-BF16 (Sapphire Rapids and
-//           later): bf16 tile GEMMs for prefill and batched decode
+//   amx     avx512 + AVX512-BF16 + AMX-TILE/BF16/INT8 (Sapphire Rapids and
+//           later): int8 and bf16 tile GEMMs for batched decode and prefill
 //
 // Detection runs once (cpuid + xgetbv, so an OS that does not save the
 // AVX-512 state disables it; for AMX it also asks Linux for the tile-data
@@ -43,6 +43,7 @@ struct CpuFeatures {
   bool avx_vnni = false;
   bool amx_tile = false;
   bool amx_bf16 = false;
+  bool amx_int8 = false;
   bool os_avx = false;     // XCR0 saves the ymm state
   bool os_avx512 = false;  // XCR0 saves the opmask and zmm state
   bool os_amx = false;     // XCR0 has the tile state and Linux granted this process tile data

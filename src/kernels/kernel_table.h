@@ -52,6 +52,11 @@ struct KernelTable {
   RepackGemmX16Fn repack_gemm_x16[kTypeSlots] = {};
   PackBf16StripX16Fn pack_bf16_strip_x16[kTypeSlots] = {};
   bool interleave_x16 = false;
+  // Optional AMX-INT8 product over interleaved weights, all of K and every
+  // activation row at once, from gemm_x16_min_rows rows (below, the
+  // int8 tiles above are quicker).
+  GemmX16Fn gemm_x16[kTypeSlots] = {};
+  int gemm_x16_min_rows = 0;
 
   // Optional BF16 tile GEMM (kernels/gemm_bf16.h, AMX): weight type -> its
   // strip packer (null: dequantize rows with to_f32 and pack_bf16_row),

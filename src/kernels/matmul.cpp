@@ -63,6 +63,17 @@ void matmul_int8_tiles(KernelContext& ctx, const std::byte* act, std::size_t act
   const RepackGemmX16Fn repack_gemm_x16 = table.repack_gemm_x16[slot];
   const GemmInt8TileFn gemm = table.gemm_int8_tile[slot] != nullptr ? table.gemm_int8_tile[slot] : ref::gemm_int8_tile;
   const std::size_t ldc = c.row_stride() / sizeof(float);
+  if (x16 && table.gemm_x16[slot] != nullptr && M >= table.gemm_x16_min_rows) {
+    const GemmX16Fn gemm_x16 = table.gemm_x16[slot];
+    const Int8Act a{
+        .q = q, .q_stride = static_cast<std::size_t>(K), .d = d, .s = s, .d_stride = static_cast<std::size_t>(nb)};
+    ctx.parallel_for(N, kInt8TileRows, [&](std::int64_t n0, std::int64_t n1) {
+      for (std::int64_t t0 = n0; t0 < n1; t0 += kInt8TileRows) {
+        gemm_x16(x16_group(w, t0), nb, a, static_cast<int>(M), c.row_f32(0) + t0, ldc);
+      }
+    });
+    return;
+  }
   const std::int64_t n_chunks = (nb + kInt8ChunkBlocks - 1) / kInt8ChunkBlocks;
   const DTypeTraits& wt = *dtype_traits(w.type);
   ctx.parallel_for(N, kInt8TileRows, [&](std::int64_t n0, std::int64_t n1) {

@@ -2,11 +2,13 @@
 // at load, and the scalar twins of its kernels.
 #include "kernels/weights_x16.h"
 
+#include <cmath>
 #include <cstring>
 #include <vector>
 
 #include "kernels/dtype_traits.h"
 #include "kernels/gemm_bf16.h"
+#include "util/half.h"
 
 namespace servir::kernels {
 namespace {
@@ -98,6 +100,38 @@ void repack_gemm_q8_0_x16(const void* group, std::int64_t b0, std::int64_t b1, v
 
 namespace {
 
+// The twin of the AMX-INT8 kernel, in its order of operations.
+void gemm_x16_signed(GgmlType type, const void* group, std::int64_t nb, const Int8Act& act, int n_act, float* c,
+                     std::size_t ldc) {
+  const std::size_t block = row_block_bytes(type), stride = block * static_cast<std::size_t>(nb);
+  std::vector<std::byte> rows(kX16Rows * stride);
+  deinterleave_blocks(type, group, 0, nb, rows.data(), stride);
+  for (int j = 0; j < kX16Rows; ++j) {
+    for (int m = 0; m < n_act; ++m) {
+      float acc = 0.0f;
+      for (std::int64_t b = 0; b < nb; ++b) {
+        const std::byte* x = rows.data() + j * stride + static_cast<std::size_t>(b) * block;
+        std::uint16_t h;
+        std::memcpy(&h, x, 2);
+        const std::int8_t* q = act.q + m * act.q_stride + 32 * b;
+        std::int32_t dot = 0;
+        for (int i = 0; i < 32; ++i) {
+          int level;
+          if (type == GgmlType::kQ4_0) {
+            const auto byte = static_cast<std::uint8_t>(x[2 + i % 16]);
+            level = (i < 16 ? byte & 0x0F : byte >> 4) - 8;
+          } else {
+            level = static_cast<std::int8_t>(x[2 + i]);
+          }
+          dot += level * q[i];
+        }
+        acc = std::fma(static_cast<float>(dot), f16_to_f32(h) * act.d[m * act.d_stride + b], acc);
+      }
+      c[m * ldc + j] = acc;
+    }
+  }
+}
+
 // Through the row-major reference: de-interleave, dequantize each row with
 // the type's scalar to_f32, round into the strip.
 void pack_bf16_strip_x16(GgmlType type, const void* groups, int n_groups, std::int64_t k, std::uint16_t* strip) {
@@ -117,6 +151,14 @@ void pack_bf16_strip_x16(GgmlType type, const void* groups, int n_groups, std::i
 }
 
 }  // namespace
+
+void gemm_x16_q4_0(const void* group, std::int64_t nb, const Int8Act& act, int n_act, float* c, std::size_t ldc) {
+  gemm_x16_signed(GgmlType::kQ4_0, group, nb, act, n_act, c, ldc);
+}
+
+void gemm_x16_q8_0(const void* group, std::int64_t nb, const Int8Act& act, int n_act, float* c, std::size_t ldc) {
+  gemm_x16_signed(GgmlType::kQ8_0, group, nb, act, n_act, c, ldc);
+}
 
 void pack_bf16_strip_x16_q4_0(const void* groups, int n_groups, std::int64_t k, std::uint16_t* strip) {
   pack_bf16_strip_x16(GgmlType::kQ4_0, groups, n_groups, k, strip);

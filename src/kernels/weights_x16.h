@@ -70,7 +70,19 @@ using RepackGemmX16Fn = void (*)(const void* group, std::int64_t b0, std::int64_
 // a bf16 strip (gemm_bf16.h; rows past 16 * n_groups are zero).
 using PackBf16StripX16Fn = void (*)(const void* groups, int n_groups, std::int64_t k, std::uint16_t* strip);
 
+// AMX-INT8 (or its twin): c[m][j] = the product of activation rows m <
+// n_act (any count; 16 per tile pass) and the 16 weight rows of one group,
+// over all nb blocks of K, overwriting c (row m at c + m * ldc, 16 columns).
+// Weights enter as signed levels (Q4_0: nibble - 8, Q8_0: q), so a block's
+// exact int32 dot needs only the scale product: per block and row,
+// c += float(dot) * (d_w * d_a) as one FMA. act.s is not read.
+using GemmX16Fn = void (*)(const void* group, std::int64_t nb, const Int8Act& act, int n_act, float* c,
+                           std::size_t ldc);
+
 namespace ref {
+
+void gemm_x16_q4_0(const void* group, std::int64_t nb, const Int8Act& act, int n_act, float* c, std::size_t ldc);
+void gemm_x16_q8_0(const void* group, std::int64_t nb, const Int8Act& act, int n_act, float* c, std::size_t ldc);
 
 // Blocks [b0, b1) of one group into an int8 tile: the tile the row repack
 // (ref::repack_q4_0_tile, ...) makes from the same 16 rows.

@@ -155,6 +155,41 @@ TEST_P(WeightsX16Isa, Bf16StripMatchesScalarTwin) {
   }
 }
 
+// The AMX-INT8 product over all of K: bit for bit its scalar twin (exact
+// int32 block dots, then the same FMA per block in the same order), for 1
+// to 40 activation rows (partial and several 16-row passes), odd and even
+// block counts, unaligned activation rows.
+TEST_P(WeightsX16Isa, AmxInt8ProductMatchesScalarTwin) {
+  for (GgmlType type : kTypes) {
+    const GemmX16Fn gemm = table().gemm_x16[static_cast<std::uint32_t>(type)];
+    if (gemm == nullptr) continue;  // levels without AMX-INT8
+    for (std::int64_t k : {32 * 7, 1024}) {
+      const std::int64_t nb = k / 32;
+      const auto x = interleaved(type, make_rows(type, 16, k), 16, k);
+      const std::size_t q_stride = k + 3;
+      std::vector<std::int8_t> q_buf(40 * q_stride + 1);
+      const auto values = random_values(q_buf.size(), 21, 40.0f);
+      for (std::size_t i = 0; i < q_buf.size(); ++i) {
+        q_buf[i] = static_cast<std::int8_t>(std::clamp(values[i], -127.f, 127.f));
+      }
+      const auto d = random_values(static_cast<std::size_t>(40 * nb), 22, 0.01f);
+      const Int8Act act{.q = q_buf.data() + 1,
+                        .q_stride = q_stride,
+                        .d = d.data(),
+                        .s = nullptr,
+                        .d_stride = static_cast<std::size_t>(nb)};
+      for (int n_act : {1, 7, 16, 17, 40}) {
+        const std::size_t ldc = 19;
+        std::vector<float> got(40 * ldc, -1.0f), want(40 * ldc, -1.0f);
+        gemm(x.data(), nb, act, n_act, got.data(), ldc);
+        (type == GgmlType::kQ4_0 ? ref::gemm_x16_q4_0 : ref::gemm_x16_q8_0)(x.data(), nb, act, n_act, want.data(), ldc);
+        ASSERT_EQ(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)), 0)
+            << ggml_type_name(type) << " k=" << k << " n_act=" << n_act;
+      }
+    }
+  }
+}
+
 SERVIR_INSTANTIATE_ISA_TESTS(WeightsX16Isa);
 
 }  // namespace

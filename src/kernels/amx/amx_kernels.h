@@ -7,12 +7,15 @@
 #include <cstdint>
 
 #include "kernels/attend.h"
+#include "kernels/gemm_int8.h"
 
 namespace servir::kernels::amx {
 
 // BF16 tile GEMM (layouts and contracts in kernels/gemm_bf16.h).
 void pack_bf16_strip_q8_0(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip);
 void pack_bf16_strip_q4_0(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip);
+void gemm_x16_q4_0(const void* group, std::int64_t nb, const Int8Act& act, int n_act, float* c, std::size_t ldc);
+void gemm_x16_q8_0(const void* group, std::int64_t nb, const Int8Act& act, int n_act, float* c, std::size_t ldc);
 void pack_bf16_strip_x16_q4_0(const void* groups, int n_groups, std::int64_t k, std::uint16_t* strip);
 void pack_bf16_strip_x16_q8_0(const void* groups, int n_groups, std::int64_t k, std::uint16_t* strip);
 void pack_bf16_strip_q4_K(const void* w, std::size_t stride, int n_rows, std::int64_t k, std::uint16_t* strip);
