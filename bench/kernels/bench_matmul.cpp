@@ -6,6 +6,9 @@
 // from DRAM, as in a real decode step; it reports GB/s of weights read and
 // the % of the probe. GEMM reports GFLOP/s (2*M*N*K per call), with hot
 // weights (gemm/) and, for batched decode, cold ones (gemm_cold/).
+// Types the kernel table runs interleaved by 16 rows (kernels/weights_x16.h,
+// as the model binder lays them out) are measured in that layout, named
+// TYPEx16 (q4_0x16, q8_0x16), beside the GGUF-row layout.
 //
 // Run: make bench-kernels   (or build/bench/kernels/bench_kernels [flags])
 #include <benchmark/benchmark.h>
@@ -20,6 +23,7 @@
 #include "bandwidth_probe.h"
 #include "kernels/dtype_traits.h"
 #include "kernels/matmul.h"
+#include "kernels/weights_x16.h"
 
 namespace servir::kernels::bench {
 namespace {
@@ -74,6 +78,24 @@ Buffer make_weights(GgmlType type, Shape s, std::size_t copies) {
   return buf;
 }
 
+// The same weights interleaved by 16 rows: the first copy converted, then
+// copied (every copy holds the same matrix).
+Buffer make_weights_x16(GgmlType type, Shape s, std::size_t copies) {
+  const std::size_t matrix = row_bytes(*dtype_traits(type), s.k) * static_cast<std::size_t>(s.n);
+  const Buffer rows = make_weights(type, s, 1);
+  Buffer buf = alloc(matrix * copies);
+  interleave_x16(type, rows.get(), row_bytes(*dtype_traits(type), s.k), s.n, s.k, buf.get());
+  for (std::size_t c = 1; c < copies; ++c) std::memcpy(buf.get() + c * matrix, buf.get(), matrix);
+  return buf;
+}
+
+// A weight view of copy i, in the layout asked for.
+TensorView weight_view(const Buffer& w, std::size_t i, std::size_t matrix, GgmlType type, Shape s, bool x16) {
+  auto v = TensorView::contiguous(w.get() + i * matrix, type, s.k, s.n);
+  if (x16) v.layout = WeightLayout::kX16;
+  return v;
+}
+
 std::vector<float> make_activations(std::int64_t m, std::int64_t k) {
   std::mt19937 rng(2);
   std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -84,18 +106,18 @@ std::vector<float> make_activations(std::int64_t m, std::int64_t k) {
 
 // cold: weights cycle through kColdBytes of copies (DRAM); hot: one copy
 // that stays in cache (the kernel's compute ceiling).
-void BM_Gemv(benchmark::State& state, GgmlType type, Shape s, bool cold) {
+void BM_Gemv(benchmark::State& state, GgmlType type, Shape s, bool cold, bool x16) {
   const DTypeTraits& t = *dtype_traits(type);
   const std::size_t matrix = row_bytes(t, s.k) * static_cast<std::size_t>(s.n);
   const std::size_t copies = cold ? (kColdBytes + matrix - 1) / matrix : 1;
-  Buffer w = make_weights(type, s, copies);
+  Buffer w = x16 ? make_weights_x16(type, s, copies) : make_weights(type, s, copies);
   auto a = make_activations(1, s.k);
   std::vector<float> c(static_cast<std::size_t>(s.n));
   KernelContext ctx(table(), &pool());
   std::size_t i = 0;
   for (auto _ : state) {
     matmul(ctx, TensorView::contiguous(a.data(), GgmlType::kF32, s.k, 1),
-           TensorView::contiguous(w.get() + (i++ % copies) * matrix, type, s.k, s.n),
+           weight_view(w, i++ % copies, matrix, type, s, x16),
            TensorView::contiguous(c.data(), GgmlType::kF32, s.n, 1));
     benchmark::DoNotOptimize(c.data());
   }
@@ -110,18 +132,18 @@ void BM_Gemv(benchmark::State& state, GgmlType type, Shape s, bool cold) {
 // through kColdBytes of copies like GEMV, as in a batched decode step, where
 // every weight comes from DRAM once per step (compare with gemv/: the ratio
 // is the cost of a decode step of M sequences over one of a single one).
-void BM_Gemm(benchmark::State& state, GgmlType type, Shape s, bool cold) {
+void BM_Gemm(benchmark::State& state, GgmlType type, Shape s, bool cold, bool x16) {
   const std::int64_t m = state.range(0);
   const std::size_t matrix = row_bytes(*dtype_traits(type), s.k) * static_cast<std::size_t>(s.n);
   const std::size_t copies = cold ? (kColdBytes + matrix - 1) / matrix : 1;
-  Buffer w = make_weights(type, s, copies);
+  Buffer w = x16 ? make_weights_x16(type, s, copies) : make_weights(type, s, copies);
   auto a = make_activations(m, s.k);
   std::vector<float> c(static_cast<std::size_t>(m * s.n));
   KernelContext ctx(table(), &pool());
   std::size_t i = 0;
   for (auto _ : state) {
     matmul(ctx, TensorView::contiguous(a.data(), GgmlType::kF32, s.k, m),
-           TensorView::contiguous(w.get() + (i++ % copies) * matrix, type, s.k, s.n),
+           weight_view(w, i++ % copies, matrix, type, s, x16),
            TensorView::contiguous(c.data(), GgmlType::kF32, s.n, m));
     benchmark::DoNotOptimize(c.data());
   }
@@ -129,27 +151,44 @@ void BM_Gemm(benchmark::State& state, GgmlType type, Shape s, bool cold) {
       benchmark::Counter(2.0 * static_cast<double>(m * s.n * s.k) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void register_all() {
+// (type, interleaved) pairs: every type as GGUF rows, and the types the
+// table runs interleaved also in that layout.
+struct Variant {
+  GgmlType type;
+  bool x16;
+  std::string name() const { return std::string(ggml_type_name(type)) + (x16 ? "x16" : ""); }
+};
+
+std::vector<Variant> variants() {
+  std::vector<Variant> v;
   for (GgmlType type : kTypes) {
+    v.push_back({type, false});
+    if (table().interleave_x16 && table().repack_gemm_x16[static_cast<std::uint32_t>(type)] != nullptr) {
+      v.push_back({type, true});
+    }
+  }
+  return v;
+}
+
+void register_all() {
+  for (const Variant& var : variants()) {
     for (Shape s : kShapes) {
-      const std::string name =
-          std::string(ggml_type_name(type)) + "/" + std::to_string(s.n) + "x" + std::to_string(s.k);
-      benchmark::RegisterBenchmark(("gemv/" + name).c_str(), BM_Gemv, type, s, true)
+      const std::string name = var.name() + "/" + std::to_string(s.n) + "x" + std::to_string(s.k);
+      benchmark::RegisterBenchmark(("gemv/" + name).c_str(), BM_Gemv, var.type, s, true, var.x16)
           ->UseRealTime()
           ->Unit(benchmark::kMicrosecond);
     }
   }
-  for (GgmlType type : kTypes) {
-    const std::string name = std::string(ggml_type_name(type)) + "/256x2048";
-    benchmark::RegisterBenchmark(("gemv_hot/" + name).c_str(), BM_Gemv, type, Shape{256, 2048}, false)
+  for (const Variant& var : variants()) {
+    const std::string name = var.name() + "/256x2048";
+    benchmark::RegisterBenchmark(("gemv_hot/" + name).c_str(), BM_Gemv, var.type, Shape{256, 2048}, false, var.x16)
         ->UseRealTime()
         ->Unit(benchmark::kMicrosecond);
   }
-  for (GgmlType type : kTypes) {
+  for (const Variant& var : variants()) {
     for (Shape s : kShapes) {
-      const std::string name =
-          std::string(ggml_type_name(type)) + "/" + std::to_string(s.n) + "x" + std::to_string(s.k);
-      benchmark::RegisterBenchmark(("gemm/" + name).c_str(), BM_Gemm, type, s, false)
+      const std::string name = var.name() + "/" + std::to_string(s.n) + "x" + std::to_string(s.k);
+      benchmark::RegisterBenchmark(("gemm/" + name).c_str(), BM_Gemm, var.type, s, false, var.x16)
           ->ArgName("M")
           ->Arg(16)
           ->Arg(64)
@@ -159,11 +198,10 @@ void register_all() {
     }
   }
   // Batched decode: M running sequences, one token each.
-  for (GgmlType type : kTypes) {
+  for (const Variant& var : variants()) {
     for (Shape s : kShapes) {
-      const std::string name =
-          std::string(ggml_type_name(type)) + "/" + std::to_string(s.n) + "x" + std::to_string(s.k);
-      benchmark::RegisterBenchmark(("gemm_cold/" + name).c_str(), BM_Gemm, type, s, true)
+      const std::string name = var.name() + "/" + std::to_string(s.n) + "x" + std::to_string(s.k);
+      benchmark::RegisterBenchmark(("gemm_cold/" + name).c_str(), BM_Gemm, var.type, s, true, var.x16)
           ->ArgName("M")
           ->Arg(2)
           ->Arg(4)
