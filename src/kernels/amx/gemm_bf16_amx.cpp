@@ -124,16 +124,18 @@ void transpose_4x16(const __m512i v[4], __m512i r[4]) {
 }
 
 // The 16 bytes of dwords 4h..4h+3 of every row of a block (the 64-byte
-// runs at src + 256 * h) into rows[j] + 16 * h.
-void gather_row_bytes(const std::byte* src, int h, std::uint8_t (*rows)[32]) {
+// runs at src + 256 * h), transposed into `rows`: row j's bytes at
+// row_bytes(rows, j).
+void gather_row_bytes(const std::byte* src, int h, std::uint8_t* rows) {
   __m512i v[4], r[4];
   for (int q = 0; q < 4; ++q) v[q] = _mm512_loadu_si512(src + 256 * h + 64 * q);
   transpose_4x16(v, r);
-  for (int i = 0; i < 4; ++i) {
-    alignas(64) std::uint8_t lanes[64];
-    _mm512_store_si512(lanes, r[i]);
-    for (int lane = 0; lane < 4; ++lane) std::memcpy(rows[4 * lane + i] + 16 * h, lanes + 16 * lane, 16);
-  }
+  for (int i = 0; i < 4; ++i) _mm512_store_si512(rows + 64 * i, r[i]);
+}
+
+// Row j = 4L + i is lane L of transposed register i.
+const __m128i* row_bytes(const std::uint8_t* rows, int j) {
+  return reinterpret_cast<const __m128i*>(rows + 64 * (j % 4) + 16 * (j / 4));
 }
 
 }  // namespace
@@ -149,13 +151,13 @@ void pack_bf16_strip_x16_q4_0(const void* groups, int n_groups, std::int64_t k, 
     const std::byte* group = static_cast<const std::byte*>(groups) + static_cast<std::size_t>(g * steps) * block;
     for (std::int64_t s = 0; s < steps; ++s) {
       const std::byte* src = group + static_cast<std::size_t>(s) * block;
-      alignas(64) std::uint8_t rows[16][32];
+      alignas(64) std::uint8_t rows[256];
       gather_row_bytes(src, 0, rows);
       alignas(64) float d[16];
       _mm512_store_ps(d, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 256))));
       for (int j = 0; j < 16; ++j) {
         const __m512 dj = _mm512_set1_ps(d[j]);
-        const __m512i q = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(rows[j])));
+        const __m512i q = _mm512_cvtepu8_epi32(_mm_load_si128(row_bytes(rows, j)));
         const __m512i q0 = _mm512_sub_epi32(_mm512_and_si512(q, low4), eight);
         const __m512i q1 = _mm512_sub_epi32(_mm512_srli_epi32(q, 4), eight);
         _mm512_store_si512(strip_row(strip, s, 16 * g + j), to_bf16(_mm512_mul_ps(dj, _mm512_cvtepi32_ps(q0)),
@@ -173,15 +175,15 @@ void pack_bf16_strip_x16_q8_0(const void* groups, int n_groups, std::int64_t k, 
     const std::byte* group = static_cast<const std::byte*>(groups) + static_cast<std::size_t>(g * steps) * block;
     for (std::int64_t s = 0; s < steps; ++s) {
       const std::byte* src = group + static_cast<std::size_t>(s) * block;
-      alignas(64) std::uint8_t rows[16][32];
-      gather_row_bytes(src, 0, rows);
-      gather_row_bytes(src, 1, rows);
+      alignas(64) std::uint8_t rows[2][256];  // values 0..15, 16..31
+      gather_row_bytes(src, 0, rows[0]);
+      gather_row_bytes(src, 1, rows[1]);
       alignas(64) float d[16];
       _mm512_store_ps(d, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 512))));
       for (int j = 0; j < 16; ++j) {
         const __m512 dj = _mm512_set1_ps(d[j]);
-        const __m128i q0 = _mm_load_si128(reinterpret_cast<const __m128i*>(rows[j]));
-        const __m128i q1 = _mm_load_si128(reinterpret_cast<const __m128i*>(rows[j] + 16));
+        const __m128i q0 = _mm_load_si128(row_bytes(rows[0], j));
+        const __m128i q1 = _mm_load_si128(row_bytes(rows[1], j));
         const __m512 lo = _mm512_mul_ps(dj, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q0)));
         const __m512 hi = _mm512_mul_ps(dj, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q1)));
         _mm512_store_si512(strip_row(strip, s, 16 * g + j), to_bf16(lo, hi));
