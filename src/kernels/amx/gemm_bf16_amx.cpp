@@ -133,6 +133,16 @@ void gather_row_bytes(const std::byte* src, int h, std::uint8_t* rows) {
   for (int i = 0; i < 4; ++i) _mm512_store_si512(rows + 64 * i, r[i]);
 }
 
+// The interleaved block 16 blocks ahead of the one at `src` (the groups
+// are one sequential stream): without it the packers wait on DRAM, as the
+// int8 tiles did (avx512/gemm_int8_avx512.cpp).
+void prefetch_ahead(const std::byte* src, std::size_t block_bytes) {
+  const std::byte* ahead = src + 16 * block_bytes;
+  for (std::size_t off = 0; off < block_bytes; off += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(ahead + off), _MM_HINT_T0);
+  }
+}
+
 // Row j = 4L + i is lane L of transposed register i.
 const __m128i* row_bytes(const std::uint8_t* rows, int j) {
   return reinterpret_cast<const __m128i*>(rows + 64 * (j % 4) + 16 * (j / 4));
@@ -143,25 +153,43 @@ const __m128i* row_bytes(const std::uint8_t* rows, int j) {
 // From the 16-row interleaved layout (weights_x16.h): per block, the rows'
 // bytes come back in row order through a 4x16 dword transpose in
 // registers, then each row converts as pack_bf16_strip_q4_0 / _q8_0 do.
+// Q4_0 through a table per row: the 16 values a nibble can stand for,
+// bf16(d * (n - 8)) (the same f32 product and rounding as the row packer),
+// looked up with one VPERMW per row, two rows' tables in one register.
 void pack_bf16_strip_x16_q4_0(const void* groups, int n_groups, std::int64_t k, std::uint16_t* strip) {
   const std::int64_t steps = k / kBf16StepK;
   const std::size_t block = 16 * sizeof(BlockQ4_0);
-  const __m512i low4 = _mm512_set1_epi32(0xf), eight = _mm512_set1_epi32(8);
+  const __m512 levels = _mm512_setr_ps(-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7);
+  const __m512i low4 = _mm512_set1_epi8(0x0F), second_table = _mm512_set1_epi16(16);
+  // [low nibbles | high nibbles] of lanes 0 and 1 (rows i, 4 + i), and of
+  // lanes 2 and 3 (rows 8 + i, 12 + i), as qwords of (lo, hi).
+  const __m512i lanes01 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+  const __m512i lanes23 = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
   for (int g = 0; g < n_groups; ++g) {
     const std::byte* group = static_cast<const std::byte*>(groups) + static_cast<std::size_t>(g * steps) * block;
     for (std::int64_t s = 0; s < steps; ++s) {
       const std::byte* src = group + static_cast<std::size_t>(s) * block;
-      alignas(64) std::uint8_t rows[256];
-      gather_row_bytes(src, 0, rows);
+      prefetch_ahead(src, block);
+      __m512i v[4], r[4];
+      for (int q = 0; q < 4; ++q) v[q] = _mm512_loadu_si512(src + 64 * q);
+      transpose_4x16(v, r);  // r[i] lane L: row 4L + i
       alignas(64) float d[16];
       _mm512_store_ps(d, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 256))));
-      for (int j = 0; j < 16; ++j) {
-        const __m512 dj = _mm512_set1_ps(d[j]);
-        const __m512i q = _mm512_cvtepu8_epi32(_mm_load_si128(row_bytes(rows, j)));
-        const __m512i q0 = _mm512_sub_epi32(_mm512_and_si512(q, low4), eight);
-        const __m512i q1 = _mm512_sub_epi32(_mm512_srli_epi32(q, 4), eight);
-        _mm512_store_si512(strip_row(strip, s, 16 * g + j), to_bf16(_mm512_mul_ps(dj, _mm512_cvtepi32_ps(q0)),
-                                                                    _mm512_mul_ps(dj, _mm512_cvtepi32_ps(q1))));
+      for (int i = 0; i < 4; ++i) {
+        const __m512i lo = _mm512_and_si512(r[i], low4);
+        const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(r[i], 4), low4);
+        for (int half = 0; half < 2; ++half) {
+          // Rows j0 = 8 half + i and j1 = j0 + 4 (lanes 2 half and 2 half + 1).
+          const int j0 = 8 * half + i, j1 = j0 + 4;
+          const __m512i nibbles = _mm512_permutex2var_epi64(lo, half == 0 ? lanes01 : lanes23, hi);
+          const __m512i table =
+              to_bf16(_mm512_mul_ps(_mm512_set1_ps(d[j0]), levels), _mm512_mul_ps(_mm512_set1_ps(d[j1]), levels));
+          const __m512i idx0 = _mm512_cvtepu8_epi16(_mm512_castsi512_si256(nibbles));
+          const __m512i idx1 =
+              _mm512_add_epi16(_mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(nibbles, 1)), second_table);
+          _mm512_store_si512(strip_row(strip, s, 16 * g + j0), _mm512_permutexvar_epi16(idx0, table));
+          _mm512_store_si512(strip_row(strip, s, 16 * g + j1), _mm512_permutexvar_epi16(idx1, table));
+        }
       }
     }
   }
@@ -175,6 +203,7 @@ void pack_bf16_strip_x16_q8_0(const void* groups, int n_groups, std::int64_t k, 
     const std::byte* group = static_cast<const std::byte*>(groups) + static_cast<std::size_t>(g * steps) * block;
     for (std::int64_t s = 0; s < steps; ++s) {
       const std::byte* src = group + static_cast<std::size_t>(s) * block;
+      prefetch_ahead(src, block);
       alignas(64) std::uint8_t rows[2][256];  // values 0..15, 16..31
       gather_row_bytes(src, 0, rows[0]);
       gather_row_bytes(src, 1, rows[1]);
