@@ -53,6 +53,11 @@ struct AccessLog::Queue {
   bool stopping = false;
   bool writer_done = false;
   std::atomic<std::uint64_t> dropped{0};
+  // Set when shutdown gave up on a stuck sink and detached the writer: from
+  // then on the writer must not log, since the process may be exiting and
+  // tearing down spdlog's globals (a warning from a detached writer at exit
+  // crashed the process; seen in HttpAccessLogTest under load).
+  std::atomic<bool> abandoned{false};
 };
 
 namespace {
@@ -86,14 +91,14 @@ void AccessLog::run_writer(const std::shared_ptr<Queue>& queue) {
       for (const std::string& line : batch) queue->sink->write_line(line);
       queue->sink->flush();
     } catch (const std::exception& e) {
-      spdlog::error("access log: writing failed: {}", e.what());
+      if (!queue->abandoned.load()) spdlog::error("access log: writing failed: {}", e.what());
     }
     batch.clear();
     // Said here, not where lines are dropped: this thread may block on
     // stderr, an I/O thread must not.
     const std::uint64_t dropped = queue->dropped.load();
     const auto now = std::chrono::steady_clock::now();
-    if (dropped > dropped_reported && now - last_warning >= kDropWarningInterval) {
+    if (dropped > dropped_reported && now - last_warning >= kDropWarningInterval && !queue->abandoned.load()) {
       spdlog::warn("access log: {} line(s) dropped so far: the log's destination did not keep up", dropped);
       dropped_reported = dropped;
       last_warning = now;
@@ -125,6 +130,7 @@ AccessLog::~AccessLog() {
   queue_->lines.clear();
   queue_->queued_bytes = 0;
   queue_->dropped += unwritten;
+  queue_->abandoned = true;
   lock.unlock();
   writer_.detach();
   spdlog::warn("access log: its destination blocked for {} ms at shutdown; {} queued line(s) not written",
