@@ -1,5 +1,6 @@
 #include "model/attention_layer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/ops/ops.h"
@@ -28,9 +29,17 @@ void attention_layer(const LayerStep& s, const LayerWeights& w, std::int64_t lay
   const auto eps = static_cast<float>(c.rms_norm_eps);
 
   kernels::rms_norm_rows(s.ctx, a.x, w.attn_norm, a.xn, n, c.hidden_size, eps);
-  linear(s.ctx, a.xn, n, w.wq, a.q);
-  linear(s.ctx, a.xn, n, w.wk, a.k);
-  linear(s.ctx, a.xn, n, w.wv, a.v);
+  // Fused: one matmul into rows of [q | k | v]; q is copied out (attention
+  // takes dense q rows), k and v are stored into the cache from the row.
+  const bool fused = w.wqkv.data != nullptr && a.qkv != nullptr;
+  const std::int64_t qkv_dim = q_dim + 2 * kv_dim;
+  if (fused) {
+    linear(s.ctx, a.xn, n, w.wqkv, a.qkv);
+  } else {
+    linear(s.ctx, a.xn, n, w.wq, a.q);
+    linear(s.ctx, a.xn, n, w.wk, a.k);
+    linear(s.ctx, a.xn, n, w.wv, a.v);
+  }
   if (variant.qkv_bias) {
     add_bias_rows(s.ctx, a.q, w.bq, n, q_dim);
     add_bias_rows(s.ctx, a.k, w.bk, n, kv_dim);
@@ -44,13 +53,24 @@ void attention_layer(const LayerStep& s, const LayerWeights& w, std::int64_t lay
   s.ctx.parallel_for(n, 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t t = begin; t < end; ++t) {
       const auto i = static_cast<std::size_t>(t);
+      float* k;  // (the unused buffers are empty: no pointer math on them)
+      const float* v;
+      if (fused) {
+        float* row = a.qkv + t * qkv_dim;
+        std::copy_n(row, q_dim, a.q + t * q_dim);
+        k = row + q_dim;
+        v = k + kv_dim;
+      } else {
+        k = a.k + t * kv_dim;
+        v = a.v + t * kv_dim;
+      }
       kernels::rope(s.rope, a.q + t * q_dim, static_cast<int>(c.n_heads), b.positions[i]);
-      kernels::rope(s.rope, a.k + t * kv_dim, static_cast<int>(c.n_kv_heads), b.positions[i]);
+      kernels::rope(s.rope, k, static_cast<int>(c.n_kv_heads), b.positions[i]);
       // Distinct tokens write distinct slots (one position per sequence per
       // step), so stores run in parallel safely.
       const std::int32_t* table =
           b.block_tables.data() + static_cast<std::size_t>(b.token_seq[i]) * b.max_blocks_per_seq;
-      kernels::paged_kv_store(kv, table, b.positions[i], a.k + t * kv_dim, a.v + t * kv_dim);
+      kernels::paged_kv_store(kv, table, b.positions[i], k, v);
     }
   });
   kernels::AttentionBatch batch;

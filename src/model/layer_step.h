@@ -25,6 +25,10 @@ struct Activations {
   float* gate;  // [T, ffn]
   float* up;    // [T, ffn]
   float* proj;  // [T, hidden] output of wo / w_down
+  // Outputs of the fused projections (LayerWeights::wqkv, w_gate_up); null
+  // when the model has none.
+  float* qkv;      // [T, q_dim + 2 kv_dim]
+  float* gate_up;  // [T, 2 ffn]
 };
 
 struct LayerStep {

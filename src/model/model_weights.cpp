@@ -1,5 +1,7 @@
 #include "model/model_weights.h"
 
+#include <cstring>
+
 #include "formats/tensor_names.h"
 #include "kernels/dtype_traits.h"
 #include "kernels/weights_x16.h"
@@ -191,8 +193,42 @@ Result<ModelWeights> ModelWeights::bind(const ModelDescription& model, const Lay
     take_matrix(layer_tensor_name(i, "ffn_down.weight"), l.w_down);
   }
   if (!status.ok()) return status;
+  for (LayerWeights& l : w.layers_) {
+    if (!spec.attention.qkv_bias && !spec.attention.qk_norm) {
+      l.wqkv = w.fuse({&l.wq, &l.wk, &l.wv});  // bias and q/k norms apply per part
+    }
+    l.w_gate_up = w.fuse({&l.w_gate, &l.w_up});
+  }
   w.bytes_per_token_ = b.bytes();
   return w;
+}
+
+kernels::TensorView ModelWeights::fuse(std::initializer_list<kernels::TensorView*> parts) {
+  const kernels::TensorView& first = **parts.begin();
+  std::size_t bytes = 0;
+  std::int64_t rows = 0;
+  for (const kernels::TensorView* p : parts) {
+    if (p->layout != kernels::WeightLayout::kX16 || p->type != first.type || p->cols() != first.cols()) return {};
+    bytes += p->row_stride() * static_cast<std::size_t>(p->rows());
+    rows += p->rows();
+  }
+  // The groups of a matrix interleaved by 16 rows follow one another, so
+  // the parts' bytes back to back are the interleaved concatenation.
+  std::vector<std::byte> fused(bytes);
+  std::size_t offset = 0;
+  for (kernels::TensorView* p : parts) {
+    const std::size_t n = p->row_stride() * static_cast<std::size_t>(p->rows());
+    std::memcpy(fused.data() + offset, p->data, n);
+    for (auto& owned : owned_matrices_) {  // the part's own copy is no longer needed
+      if (owned.data() == p->data) std::vector<std::byte>().swap(owned);
+    }
+    p->data = fused.data() + offset;
+    offset += n;
+  }
+  kernels::TensorView v = kernels::TensorView::contiguous(fused.data(), first.type, first.cols(), rows);
+  v.layout = kernels::WeightLayout::kX16;
+  owned_matrices_.push_back(std::move(fused));
+  return v;
 }
 
 }  // namespace servir

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <vector>
 
@@ -28,6 +29,13 @@ struct LayerWeights {
   const float* k_norm = nullptr;
   const float* ffn_norm = nullptr;           // [hidden]
   kernels::TensorView w_gate, w_up, w_down;  // [ffn, hidden] x2, [hidden, ffn]
+  // Fused projections (data null when absent): [wq; wk; wv] and [w_gate;
+  // w_up] as one interleaved matrix each, so the activations are quantized
+  // or packed once and one parallel pass covers all the rows. Made where the
+  // parts are interleaved by 16 rows (kernels/weights_x16.h) alike; wq, wk,
+  // wv, w_gate and w_up then view their rows of it.
+  kernels::TensorView wqkv;       // [q_dim + 2 kv_dim, hidden]
+  kernels::TensorView w_gate_up;  // [2 ffn, hidden]
 };
 
 struct WeightOptions {
@@ -58,11 +66,16 @@ class ModelWeights {
   const kernels::TensorView& output() const { return output_; }          // [vocab, hidden]
   const float* output_norm() const { return output_norm_; }
   const LayerWeights& layer(std::int64_t i) const { return layers_[static_cast<std::size_t>(i)]; }
+  std::int64_t n_layers() const { return static_cast<std::int64_t>(layers_.size()); }
   // Bytes of weights one decode step reads (all matrices, embedding row excluded).
   std::uint64_t bytes_per_token() const { return bytes_per_token_; }
 
  private:
   ModelWeights() = default;
+  // The parts concatenated into one owned interleaved matrix (their views
+  // re-pointed into it); an empty view when they are not all interleaved
+  // alike.
+  kernels::TensorView fuse(std::initializer_list<kernels::TensorView*> parts);
 
   kernels::TensorView token_embd_;
   kernels::TensorView output_;

@@ -72,11 +72,26 @@ TransformerModel::TransformerModel(ModelConfig config, LayerSpec spec, ModelWeig
   x_.resize(t * hidden);
   xn_.resize(t * hidden);
   q_.resize(t * q_dim);
-  k_.resize(t * kv_dim);
-  v_.resize(t * kv_dim);
   attn_.resize(t * q_dim);
   gate_.resize(t * ffn);
-  up_.resize(t * ffn);
+  // Buffers of the fused projections for the layers that have them, and of
+  // the separate outputs for those that do not (layers can differ: a type
+  // mix may interleave one layer's parts and not another's).
+  auto count = [&](auto fused) {
+    std::int64_t n = 0;
+    for (std::int64_t i = 0; i < weights_.n_layers(); ++i) n += fused(weights_.layer(i)) ? 1 : 0;
+    return n;
+  };
+  const std::int64_t layers = weights_.n_layers();
+  const std::int64_t fused_qkv = count([](const LayerWeights& l) { return l.wqkv.data != nullptr; });
+  const std::int64_t fused_gate_up = count([](const LayerWeights& l) { return l.w_gate_up.data != nullptr; });
+  if (fused_qkv > 0) qkv_.resize(t * (q_dim + 2 * kv_dim));
+  if (fused_qkv < layers) {
+    k_.resize(t * kv_dim);
+    v_.resize(t * kv_dim);
+  }
+  if (fused_gate_up > 0) gate_up_.resize(t * 2 * ffn);
+  if (fused_gate_up < layers) up_.resize(t * ffn);
   proj_.resize(t * hidden);
   last_.resize(static_cast<std::size_t>(options_.max_logit_rows) * hidden);
 }
@@ -100,7 +115,7 @@ Result<TransformerModel> TransformerModel::create(const ModelDescription& model,
 
 std::uint64_t TransformerModel::scratch_bytes() const {
   const std::size_t floats = x_.size() + xn_.size() + q_.size() + k_.size() + v_.size() + attn_.size() + gate_.size() +
-                             up_.size() + proj_.size() + last_.size();
+                             up_.size() + proj_.size() + last_.size() + qkv_.size() + gate_up_.size();
   return floats * sizeof(float);
 }
 
@@ -170,7 +185,9 @@ Status TransformerModel::forward(kernels::KernelContext& ctx, const ForwardBatch
                         .attn = attn_.data(),
                         .gate = gate_.data(),
                         .up = up_.data(),
-                        .proj = proj_.data()};
+                        .proj = proj_.data(),
+                        .qkv = qkv_.empty() ? nullptr : qkv_.data(),
+                        .gate_up = gate_up_.empty() ? nullptr : gate_up_.data()};
   const LayerStep step{
       .ctx = ctx, .config = config_, .rope = rope_, .batch = batch, .cache = cache, .act = act, .n = n};
   for (std::int64_t layer = 0; layer < config_.n_layers; ++layer) {

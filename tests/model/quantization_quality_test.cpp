@@ -34,6 +34,9 @@ std::vector<float> window_logits(const ModelDescription& desc, std::optional<Ggm
   EXPECT_TRUE(model.ok()) << model.status().to_string();
   const bool x16 = quantize.has_value() && interleave && (*table)->interleave_x16;
   EXPECT_EQ(model->weights().layer(0).w_up.layout == kernels::WeightLayout::kX16, x16);
+  // Interleaved layers run their q/k/v and gate/up projections fused.
+  EXPECT_EQ(model->weights().layer(0).wqkv.data != nullptr, x16);
+  EXPECT_EQ(model->weights().layer(0).w_gate_up.data != nullptr, x16);
   auto cache = KvCache::create(desc.config(), {.block_size = 16, .n_blocks = kWindow / 16, .type = GgmlType::kF32});
   kernels::ThreadPool pool(2);
   kernels::KernelContext ctx(**table, &pool);
@@ -120,8 +123,8 @@ TEST(QuantizationQuality, TinyStoriesOnWarAndPeace) {
 }
 
 // Q4_0 and Q8_0 weights interleaved by 16 rows at load (kernels/
-// weights_x16.h, where the kernel table asks for it) against the same
-// weights left as GGUF rows. Prefill (bf16 strips or int8 tiles from the
+// weights_x16.h, where the kernel table asks for it; then also fused into
+// [q; k; v] and [gate; up]) against the same weights left as GGUF rows. Prefill (bf16 strips or int8 tiles from the
 // same values): bit for bit. Decode-shaped steps (interleaved GEMV on the
 // int8 tiles vs the row vec_dot): each product agrees to ~1e-7 of its
 // magnitude (float sums in another order), but a difference that small can
