@@ -137,6 +137,10 @@ class Engine::Impl {
   std::mt19937_64 rng_;
   std::vector<std::int32_t> batch_tokens_, batch_seq_, batch_positions_, batch_tables_, logit_rows_;
   std::vector<float> logits_;
+  // The choices sampling this step, their logits rows and their tokens.
+  std::vector<ChoiceState*> sample_choices_;
+  std::vector<std::span<const float>> sample_rows_;
+  std::vector<SampledToken> sampled_;
 };
 
 }  // namespace servir
