@@ -114,14 +114,7 @@ namespace {
 
 // v[q] holds dword q of 16 rows (row j in dword j, weights_x16.h); after
 // the transpose, row 4L + i's dwords 0..3 are lane L of r[i].
-void transpose_4x16(const __m512i v[4], __m512i r[4]) {
-  const __m512i t0 = _mm512_unpacklo_epi32(v[0], v[1]), t1 = _mm512_unpackhi_epi32(v[0], v[1]);
-  const __m512i t2 = _mm512_unpacklo_epi32(v[2], v[3]), t3 = _mm512_unpackhi_epi32(v[2], v[3]);
-  r[0] = _mm512_unpacklo_epi64(t0, t2);
-  r[1] = _mm512_unpackhi_epi64(t0, t2);
-  r[2] = _mm512_unpacklo_epi64(t1, t3);
-  r[3] = _mm512_unpackhi_epi64(t1, t3);
-}
+void transpose_4x16(const __m512i v[4], __m512i r[4]) { avx512::transpose_4x4_lanes(v, r); }
 
 // The 16 bytes of dwords 4h..4h+3 of every row of a block (the 64-byte
 // runs at src + 256 * h), transposed into `rows`: row j's bytes at

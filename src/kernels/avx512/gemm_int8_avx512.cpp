@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "kernels/avx512/avx512_kernels.h"
+#include "kernels/avx512/simd_avx512.h"
 #include "kernels/gemm_int8.h"
 #include "kernels/quant/block_types.h"
 #include "kernels/weights_x16.h"
@@ -60,12 +61,7 @@ void transpose_16x4(const std::byte* p, std::size_t stride, __m512i out[4]) {
     z[q] = _mm512_inserti32x4(z[q], load128(p + (q + 8) * stride), 2);
     z[q] = _mm512_inserti32x4(z[q], load128(p + (q + 12) * stride), 3);
   }
-  const __m512i t0 = _mm512_unpacklo_epi32(z[0], z[1]), t1 = _mm512_unpackhi_epi32(z[0], z[1]);
-  const __m512i t2 = _mm512_unpacklo_epi32(z[2], z[3]), t3 = _mm512_unpackhi_epi32(z[2], z[3]);
-  out[0] = _mm512_unpacklo_epi64(t0, t2);
-  out[1] = _mm512_unpackhi_epi64(t0, t2);
-  out[2] = _mm512_unpacklo_epi64(t1, t3);
-  out[3] = _mm512_unpackhi_epi64(t1, t3);
+  transpose_4x4_lanes(z, out);
 }
 
 // Byte offsets of the 16 rows, for gathers.

@@ -56,6 +56,17 @@ static inline int hsum_i32(__m512i v) {
 }
 
 // r[i] <- column i of the 16x16 dword matrix whose row j is r[j].
+// A 4x4 dword transpose inside each 128-bit lane of four registers: dword i
+// of lane L of out[q] = dword q of lane L of in[i].
+static inline void transpose_4x4_lanes(const __m512i in[4], __m512i out[4]) {
+  const __m512i t0 = _mm512_unpacklo_epi32(in[0], in[1]), t1 = _mm512_unpackhi_epi32(in[0], in[1]);
+  const __m512i t2 = _mm512_unpacklo_epi32(in[2], in[3]), t3 = _mm512_unpackhi_epi32(in[2], in[3]);
+  out[0] = _mm512_unpacklo_epi64(t0, t2);
+  out[1] = _mm512_unpackhi_epi64(t0, t2);
+  out[2] = _mm512_unpacklo_epi64(t1, t3);
+  out[3] = _mm512_unpackhi_epi64(t1, t3);
+}
+
 static inline void transpose_16x16(__m512i r[16]) {
   __m512i a[16], b[16];
   for (int i = 0; i < 16; i += 2) {
