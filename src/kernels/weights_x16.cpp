@@ -35,17 +35,6 @@ void deinterleave_blocks(GgmlType type, const void* group, std::int64_t b0, std:
 
 }  // namespace
 
-std::size_t x16_block_bytes(GgmlType type) {
-  switch (type) {
-    case GgmlType::kQ4_0:
-      return kX16Rows * 18;
-    case GgmlType::kQ8_0:
-      return kX16Rows * 34;
-    default:
-      return 0;
-  }
-}
-
 bool x16_supported(GgmlType type, std::int64_t n_rows, std::int64_t k) {
   return x16_block_bytes(type) != 0 && n_rows > 0 && n_rows % kX16Rows == 0 && k > 0 && k % kBlockValues == 0;
 }

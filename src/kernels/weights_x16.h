@@ -30,6 +30,7 @@
 
 #include "formats/ggml_type.h"
 #include "kernels/gemm_int8.h"
+#include "kernels/quant/block_types.h"
 #include "kernels/tensor_view.h"
 
 namespace servir::kernels {
@@ -38,7 +39,19 @@ inline constexpr int kX16Rows = 16;
 
 // Bytes of one 32-value block of a group (16 rows); 0 for types without an
 // interleaved form.
-std::size_t x16_block_bytes(GgmlType type);
+constexpr std::size_t x16_block_bytes(GgmlType type) {
+  switch (type) {
+    case GgmlType::kQ4_0:
+      return kX16Rows * sizeof(BlockQ4_0);
+    case GgmlType::kQ8_0:
+      return kX16Rows * sizeof(BlockQ8_0);
+    default:
+      return 0;
+  }
+}
+
+// Offset of the 16 f16 scales within a block (after the 16 rows' qs bytes).
+constexpr std::size_t x16_scales_offset(GgmlType type) { return x16_block_bytes(type) - kX16Rows * 2; }
 
 // Bytes of one group of 16 rows of k values.
 inline std::size_t x16_group_bytes(GgmlType type, std::int64_t k) {

@@ -17,6 +17,7 @@
 #include "kernels/avx512/simd_avx512.h"
 #include "kernels/gemm_bf16.h"
 #include "kernels/quant/block_types.h"
+#include "kernels/weights_x16.h"
 
 namespace servir::kernels::amx {
 namespace {
@@ -126,16 +127,6 @@ void gather_row_bytes(const std::byte* src, int h, std::uint8_t* rows) {
   for (int i = 0; i < 4; ++i) _mm512_store_si512(rows + 64 * i, r[i]);
 }
 
-// The interleaved block 16 blocks ahead of the one at `src` (the groups
-// are one sequential stream): without it the packers wait on DRAM, as the
-// int8 tiles did (avx512/gemm_int8_avx512.cpp).
-void prefetch_ahead(const std::byte* src, std::size_t block_bytes) {
-  const std::byte* ahead = src + 16 * block_bytes;
-  for (std::size_t off = 0; off < block_bytes; off += 64) {
-    _mm_prefetch(reinterpret_cast<const char*>(ahead + off), _MM_HINT_T0);
-  }
-}
-
 // Row j = 4L + i is lane L of transposed register i.
 const __m128i* row_bytes(const std::uint8_t* rows, int j) {
   return reinterpret_cast<const __m128i*>(rows + 64 * (j % 4) + 16 * (j / 4));
@@ -151,7 +142,7 @@ const __m128i* row_bytes(const std::uint8_t* rows, int j) {
 // looked up with one VPERMW per row, two rows' tables in one register.
 void pack_bf16_strip_x16_q4_0(const void* groups, int n_groups, std::int64_t k, std::uint16_t* strip) {
   const std::int64_t steps = k / kBf16StepK;
-  const std::size_t block = 16 * sizeof(BlockQ4_0);
+  constexpr std::size_t block = x16_block_bytes(GgmlType::kQ4_0);
   const __m512 levels = _mm512_setr_ps(-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7);
   const __m512i low4 = _mm512_set1_epi8(0x0F), second_table = _mm512_set1_epi16(16);
   // [low nibbles | high nibbles] of lanes 0 and 1 (rows i, 4 + i), and of
@@ -162,12 +153,13 @@ void pack_bf16_strip_x16_q4_0(const void* groups, int n_groups, std::int64_t k, 
     const std::byte* group = static_cast<const std::byte*>(groups) + static_cast<std::size_t>(g * steps) * block;
     for (std::int64_t s = 0; s < steps; ++s) {
       const std::byte* src = group + static_cast<std::size_t>(s) * block;
-      prefetch_ahead(src, block);
+      avx512::prefetch_x16_block_ahead(src, block);
       __m512i v[4], r[4];
       for (int q = 0; q < 4; ++q) v[q] = _mm512_loadu_si512(src + 64 * q);
       transpose_4x16(v, r);  // r[i] lane L: row 4L + i
       alignas(64) float d[16];
-      _mm512_store_ps(d, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 256))));
+      _mm512_store_ps(d, _mm512_cvtph_ps(_mm256_loadu_si256(
+                             reinterpret_cast<const __m256i*>(src + x16_scales_offset(GgmlType::kQ4_0)))));
       for (int i = 0; i < 4; ++i) {
         const __m512i lo = _mm512_and_si512(r[i], low4);
         const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(r[i], 4), low4);
@@ -191,17 +183,18 @@ void pack_bf16_strip_x16_q4_0(const void* groups, int n_groups, std::int64_t k, 
 
 void pack_bf16_strip_x16_q8_0(const void* groups, int n_groups, std::int64_t k, std::uint16_t* strip) {
   const std::int64_t steps = k / kBf16StepK;
-  const std::size_t block = 16 * sizeof(BlockQ8_0);
+  constexpr std::size_t block = x16_block_bytes(GgmlType::kQ8_0);
   for (int g = 0; g < n_groups; ++g) {
     const std::byte* group = static_cast<const std::byte*>(groups) + static_cast<std::size_t>(g * steps) * block;
     for (std::int64_t s = 0; s < steps; ++s) {
       const std::byte* src = group + static_cast<std::size_t>(s) * block;
-      prefetch_ahead(src, block);
+      avx512::prefetch_x16_block_ahead(src, block);
       alignas(64) std::uint8_t rows[2][256];  // values 0..15, 16..31
       gather_row_bytes(src, 0, rows[0]);
       gather_row_bytes(src, 1, rows[1]);
       alignas(64) float d[16];
-      _mm512_store_ps(d, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 512))));
+      _mm512_store_ps(d, _mm512_cvtph_ps(_mm256_loadu_si256(
+                             reinterpret_cast<const __m256i*>(src + x16_scales_offset(GgmlType::kQ8_0)))));
       for (int j = 0; j < 16; ++j) {
         const __m512 dj = _mm512_set1_ps(d[j]);
         const __m128i q0 = _mm_load_si128(row_bytes(rows[0], j));

@@ -1,5 +1,6 @@
 // Int8 GEMM with AMX-INT8 over weights interleaved by 16 rows (contract in
-// kernels/weights_x16.h, GemmX16Fn): batched decode, 8 to 47 rows.
+// kernels/weights_x16.h, GemmX16Fn): batched decode, 12 to 47 rows
+// (table_amx.cpp has the crossovers).
 //
 // Why the tiles pay here when they did not over GGUF rows (a branch of
 // 2026-11-21 measured an AMX-INT8 path at 206 vs 234 t/s for batch 16):
@@ -19,7 +20,7 @@
 
 #include "kernels/amx/amx_kernels.h"
 #include "kernels/amx/tile_scope.h"
-#include "kernels/quant/block_types.h"
+#include "kernels/avx512/simd_avx512.h"
 #include "kernels/weights_x16.h"
 
 namespace servir::kernels::amx {
@@ -29,8 +30,8 @@ constexpr int kActRows = 16;  // activation rows per tile pass (A and C rows)
 
 // Levels of one interleaved block as a B tile (64-byte rows).
 struct Q4_0Levels {
-  static constexpr std::size_t kBlockBytes = 16 * sizeof(BlockQ4_0);
-  static constexpr std::size_t kScales = 256;
+  static constexpr std::size_t kBlockBytes = x16_block_bytes(GgmlType::kQ4_0);
+  static constexpr std::size_t kScales = x16_scales_offset(GgmlType::kQ4_0);
   // Quad g < 4 is the low nibbles of the block's dword run g, quad g + 4
   // the high nibbles; minus 8 each.
   static const std::byte* b_tile(const std::byte* src, std::byte* buf) {
@@ -46,21 +47,10 @@ struct Q4_0Levels {
 };
 
 struct Q8_0Levels {
-  static constexpr std::size_t kBlockBytes = 16 * sizeof(BlockQ8_0);
-  static constexpr std::size_t kScales = 512;
+  static constexpr std::size_t kBlockBytes = x16_block_bytes(GgmlType::kQ8_0);
+  static constexpr std::size_t kScales = x16_scales_offset(GgmlType::kQ8_0);
   static const std::byte* b_tile(const std::byte* src, std::byte* /*buf*/) { return src; }
 };
-
-// The interleaved block kX16AheadBlocks ahead, into L1: the tile loads and
-// the levels read one sequential stream, which the hardware prefetchers
-// alone do not keep ahead of.
-constexpr std::int64_t kAheadBlocks = 16;
-
-void prefetch_block(const std::byte* src, std::size_t block_bytes) {
-  for (std::size_t off = 0; off < block_bytes; off += 64) {
-    _mm_prefetch(reinterpret_cast<const char*>(src + off), _MM_HINT_T0);
-  }
-}
 
 // The configuration for passes of n activation rows, configs()[n]. Static:
 // GCC treats the stores into a local operand of LDTILECFG as dead and drops
@@ -120,8 +110,8 @@ void gemm_x16(const void* group, std::int64_t nb, const Int8Act& act, int n_act,
       const std::byte* src0 = block_src(b);
       const std::byte* src1 = src0 + Levels::kBlockBytes;
       if (m0 == 0) {
-        prefetch_block(src0 + kAheadBlocks * Levels::kBlockBytes, Levels::kBlockBytes);
-        prefetch_block(src1 + kAheadBlocks * Levels::kBlockBytes, Levels::kBlockBytes);
+        avx512::prefetch_x16_block_ahead(src0, Levels::kBlockBytes);
+        avx512::prefetch_x16_block_ahead(src1, Levels::kBlockBytes);
       }
       _tile_loadd(0, q + 32 * b, q_stride);
       _tile_loadd(1, Levels::b_tile(src0, levels[0]), 64);
