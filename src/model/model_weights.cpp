@@ -48,41 +48,9 @@ class Binder {
       return make_error(ErrorCode::kUnsupported, "{}: tensor '{}' has type {}, which cannot be dequantized yet",
                         model_.path(), name, ggml_type_name(t->type));
     }
-    if (needs_dot && options_.quantize_matrices && !ggml_type_info(t->type).quantized) {
-      auto q = quantized(*t);
-      if (!q.ok()) return q;
-      return maybe_interleaved(*q, /*owned=*/true);
-    }
-    if (!needs_dot) return kernels::TensorView::contiguous(t->data, t->type, t->shape[1], t->shape[0]);
-    bytes_ += t->n_bytes;  // a tied output matrix is read every step too
-    return maybe_interleaved(kernels::TensorView::contiguous(t->data, t->type, t->shape[1], t->shape[0]),
-                             /*owned=*/false);
-  }
-
-  // A matmul weight in the layout the table runs quickest: interleaved by 16
-  // rows (kernels/weights_x16.h) into an owned copy where the table asks for
-  // it and has the kernels, else as it is. A copy of file bytes releases the
-  // file's pages from this process afterwards (they stay in the page cache
-  // and come back on a fault, e.g. for a tied embedding table), so resident
-  // memory does not double; an owned source buffer is replaced.
-  kernels::TensorView maybe_interleaved(const kernels::TensorView& v, bool owned) {
-    const auto slot = static_cast<std::uint32_t>(v.type);
-    if (!options_.interleave || !table_.interleave_x16 || table_.repack_gemm_x16[slot] == nullptr ||
-        !kernels::x16_supported(v.type, v.rows(), v.cols())) {
-      return v;
-    }
-    std::vector<std::byte> groups(kernels::x16_group_bytes(v.type, v.cols()) * static_cast<std::size_t>(v.rows() / 16));
-    kernels::interleave_x16(v.type, v.data, v.row_stride(), v.rows(), v.cols(), groups.data());
-    if (owned) {
-      owned_matrices_.back() = std::move(groups);
-    } else {
-      release_pages(v.data, v.row_stride() * static_cast<std::size_t>(v.rows()));
-      owned_matrices_.push_back(std::move(groups));
-    }
-    kernels::TensorView x = v;
-    x.data = owned_matrices_.back().data();
-    x.layout = kernels::WeightLayout::kX16;
-    return x;
+    if (needs_dot && options_.quantize_matrices && !ggml_type_info(t->type).quantized) return quantized(*t);
+    if (needs_dot) bytes_ += t->n_bytes;  // a tied output matrix is read every step too
+    return kernels::TensorView::contiguous(t->data, t->type, t->shape[1], t->shape[0]);
   }
 
   // A float matrix converted row by row into options_.quantize_matrices.
@@ -193,42 +161,75 @@ Result<ModelWeights> ModelWeights::bind(const ModelDescription& model, const Lay
     take_matrix(layer_tensor_name(i, "ffn_down.weight"), l.w_down);
   }
   if (!status.ok()) return status;
+  // Matmul weights in the layout the table runs quickest (see interleave());
+  // q/k/v (without bias or q/k norms, which apply per part) and gate/up
+  // fused where their parts interleave alike, else each part on its own.
+  auto interleave = [&](std::initializer_list<kernels::TensorView*> parts) {
+    return w.interleave(parts, table, options.interleave);
+  };
+  auto fused = [&](std::initializer_list<kernels::TensorView*> parts) {
+    kernels::TensorView v = interleave(parts);
+    if (v.data == nullptr) {
+      for (kernels::TensorView* p : parts) interleave({p});
+    }
+    return v;
+  };
   for (LayerWeights& l : w.layers_) {
     if (!spec.attention.qkv_bias && !spec.attention.qk_norm) {
-      l.wqkv = w.fuse({&l.wq, &l.wk, &l.wv});  // bias and q/k norms apply per part
+      l.wqkv = fused({&l.wq, &l.wk, &l.wv});
+    } else {
+      for (kernels::TensorView* p : {&l.wq, &l.wk, &l.wv}) interleave({p});
     }
-    l.w_gate_up = w.fuse({&l.w_gate, &l.w_up});
+    l.w_gate_up = fused({&l.w_gate, &l.w_up});
+    interleave({&l.wo});
+    interleave({&l.w_down});
   }
+  interleave({&w.output_});
   w.bytes_per_token_ = b.bytes();
   return w;
 }
 
-kernels::TensorView ModelWeights::fuse(std::initializer_list<kernels::TensorView*> parts) {
+kernels::TensorView ModelWeights::interleave(std::initializer_list<kernels::TensorView*> parts,
+                                             const kernels::KernelTable& table, bool enabled) {
   const kernels::TensorView& first = **parts.begin();
+  if (!enabled || !table.interleave_x16 || table.repack_gemm_x16[static_cast<std::uint32_t>(first.type)] == nullptr) {
+    return {};
+  }
   std::size_t bytes = 0;
   std::int64_t rows = 0;
   for (const kernels::TensorView* p : parts) {
-    if (p->layout != kernels::WeightLayout::kX16 || p->type != first.type || p->cols() != first.cols()) return {};
+    if (p->type != first.type || p->cols() != first.cols() || !kernels::x16_supported(p->type, p->rows(), p->cols())) {
+      return {};
+    }
     bytes += p->row_stride() * static_cast<std::size_t>(p->rows());
     rows += p->rows();
   }
-  // The groups of a matrix interleaved by 16 rows follow one another, so
-  // the parts' bytes back to back are the interleaved concatenation.
-  std::vector<std::byte> fused(bytes);
+  // A matrix interleaved by 16 rows is its groups back to back, so the parts
+  // interleaved one after another are the interleaved concatenation.
+  std::vector<std::byte> groups(bytes);
   std::size_t offset = 0;
   for (kernels::TensorView* p : parts) {
     const std::size_t n = p->row_stride() * static_cast<std::size_t>(p->rows());
-    std::memcpy(fused.data() + offset, p->data, n);
-    for (auto& owned : owned_matrices_) {  // the part's own copy is no longer needed
-      if (owned.data() == p->data) std::vector<std::byte>().swap(owned);
-    }
-    p->data = fused.data() + offset;
+    kernels::interleave_x16(p->type, p->data, p->row_stride(), p->rows(), p->cols(), groups.data() + offset);
+    release(p->data, n);
+    p->data = groups.data() + offset;
+    p->layout = kernels::WeightLayout::kX16;
     offset += n;
   }
-  kernels::TensorView v = kernels::TensorView::contiguous(fused.data(), first.type, first.cols(), rows);
+  kernels::TensorView v = kernels::TensorView::contiguous(groups.data(), first.type, first.cols(), rows);
   v.layout = kernels::WeightLayout::kX16;
-  owned_matrices_.push_back(std::move(fused));
+  owned_matrices_.push_back(std::move(groups));
   return v;
+}
+
+void ModelWeights::release(const void* data, std::size_t bytes) {
+  for (auto& owned : owned_matrices_) {
+    if (owned.data() == data) {
+      std::vector<std::byte>().swap(owned);
+      return;
+    }
+  }
+  release_pages(data, bytes);
 }
 
 }  // namespace servir

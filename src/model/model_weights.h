@@ -72,10 +72,18 @@ class ModelWeights {
 
  private:
   ModelWeights() = default;
-  // The parts concatenated into one owned interleaved matrix (their views
-  // re-pointed into it); an empty view when they are not all interleaved
-  // alike.
-  kernels::TensorView fuse(std::initializer_list<kernels::TensorView*> parts);
+  // The parts (matrices of one type and width) interleaved by 16 rows
+  // (kernels/weights_x16.h) into one owned buffer, back to back, where the
+  // table asks for that layout and has its kernels: their views are
+  // re-pointed into it and the view of all of them is returned (the fused
+  // matrix, for several parts). Each source is released: an owned copy
+  // (quantized at load) is freed, a file's pages are dropped from this
+  // process (they stay in the page cache and come back on a fault, e.g. for
+  // a tied embedding table), so resident memory does not double. An empty
+  // view, and the parts untouched, where they do not qualify.
+  kernels::TensorView interleave(std::initializer_list<kernels::TensorView*> parts, const kernels::KernelTable& table,
+                                 bool enabled);
+  void release(const void* data, std::size_t bytes);
 
   kernels::TensorView token_embd_;
   kernels::TensorView output_;
