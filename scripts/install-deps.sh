@@ -10,7 +10,7 @@ PACKAGES=(
   clang libclang-rt-dev clang-format clang-tidy
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev libboost-dev
+  libssl-dev libboost-dev libre2-dev libicu-dev
   python3 python3-numpy
 )
 
