@@ -1,0 +1,69 @@
+// Text helpers shared by the PII and secrets scanners: word boundaries over
+// UTF-8, a case fold for context windows, and context-word lookup.
+//
+// All offsets are byte offsets into UTF-8 text. Malformed UTF-8 never reads
+// out of bounds: a bad byte is taken as a one-byte non-word character.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace servir::guard {
+
+// The code point starting at `pos` (U+FFFD for a malformed sequence), and
+// its length in bytes through `len`.
+char32_t utf8_code_point_at(std::string_view text, std::size_t pos, std::size_t* len);
+// The code point ending just before `pos`, 0 at the start of the text.
+char32_t utf8_code_point_before(std::string_view text, std::size_t pos);
+
+// Letters and digits of any script (ICU's u_isalnum), and '_'.
+bool is_word_code_point(char32_t c);
+inline bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
+inline bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+inline bool is_ascii_alnum(char c) { return is_ascii_digit(c) || is_ascii_alpha(c); }
+// Whether the character just before / at `pos` is a word character; false at
+// the ends of the text.
+bool word_char_before(std::string_view text, std::size_t pos);
+bool word_char_at(std::string_view text, std::size_t pos);
+
+// Appends `in` to `out` with ASCII, Latin-1 and Cyrillic capitals lowered
+// and "ё" read as "е", so context words match whatever the writer's case.
+void fold_case_append(std::string_view in, std::string& out);
+
+// Context words: a keyword counts when it starts a word of the (folded)
+// window; it may end inside one, so "карт" matches "картой" and "tel"
+// matches "teléfono". Categories are small integers the caller defines.
+class ContextLexicon {
+ public:
+  static constexpr int kMaxCategories = 24;
+  struct Entry {
+    std::string_view word;  // any case; folded on construction
+    int category;
+  };
+  explicit ContextLexicon(std::initializer_list<Entry> entries);
+
+  // For each category, the distance in bytes from the end of its nearest
+  // keyword to the end of `folded` (-1 when absent). `folded` comes from
+  // fold_case_append.
+  using Distances = std::array<int, kMaxCategories>;
+  Distances nearest_from_end(std::string_view folded) const;
+  // For each category, the offset in `folded` of its first keyword (-1 when
+  // absent): for windows that follow a match.
+  Distances first_from_start(std::string_view folded) const;
+
+ private:
+  struct Word {
+    std::string text;
+    int category;
+  };
+  std::vector<Word> words_;
+};
+
+// A window of up to `bytes` bytes of `text` before `pos` (or after `pos`
+// with after = true), not cutting a UTF-8 character, folded into `out`.
+void folded_window(std::string_view text, std::size_t pos, std::size_t bytes, bool after, std::string& out);
+
+}  // namespace servir::guard
