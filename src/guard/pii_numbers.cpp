@@ -21,6 +21,9 @@ namespace {
 
 constexpr std::size_t kMaxGroups = 7;
 constexpr std::size_t kMaxDigits = 19;
+// A number cut out of a longer run of space-separated groups is more often
+// a fragment than a number of its own: it needs context to be reported.
+constexpr double kCutPenalty = 0.25;
 
 struct Group {
   std::size_t start;
@@ -218,6 +221,8 @@ void phone(const Sub& s, std::vector<Verdict>& v) {
     return;
   }
   if (groups > 6 || s.sizes.back() < 2) return;
+  // The SNILS layout ("123-456-789 01") with a failed checksum is no phone.
+  if (s.sizes_are({3, 3, 3, 2})) return;
   for (std::size_t i = 1; i < groups; ++i) {
     if (s.sizes[i] < 2 && !(i == 1 && groups >= 4)) return;  // "+54 9 11 ..." style single digits only early
     if (s.sizes[i] > 5 && !(groups == 2 && i == 1 && s.sizes[i] <= 8)) return;
@@ -239,6 +244,9 @@ void phone(const Sub& s, std::vector<Verdict>& v) {
                   (s.sizes_are({1, 3, 3, 2, 2}) || s.sizes_are({1, 3, 3, 4}) || s.sizes_are({1, 3, 7}));
   const bool fr = n == 10 && d[0] == '0' && d[1] != '0' && s.sizes_are({2, 2, 2, 2, 2});
   const bool known = nanp || ru || fr || es_mobile;
+  // Dots separate phone groups in French and North American writing only;
+  // other dotted runs are dates, versions and outline numbers.
+  if (dotted && !fr && !(nanp && groups == 3)) return;
   v.push_back({PiiType::kPhone, "pii.phone.national", known ? 0.6 : 0.5});
 }
 
@@ -249,8 +257,24 @@ void evaluate(const Sub& s, std::vector<Verdict>& v) {
   phone(s, v);
 }
 
+// Whether a group of four upper-case letters and digits, with a letter,
+// comes just before `pos` ("NL57 TAAW 2109 8903 02"): the digits continue an
+// account number, whatever its checksum says.
+bool after_iban_group(std::string_view text, std::size_t pos) {
+  if (pos < 5 || text[pos - 1] != ' ') return false;
+  bool letter = false;
+  for (std::size_t k = pos - 5; k < pos - 1; ++k) {
+    const char ch = text[k];
+    if (!(is_ascii_digit(ch) || (ch >= 'A' && ch <= 'Z'))) return false;
+    letter = letter || !is_ascii_digit(ch);
+  }
+  return letter && (pos == 5 || text[pos - 6] == ' ');
+}
+
 bool ipv4_at(std::string_view text, const Chain& c, std::size_t* end) {
-  if (c.groups.size() < 4 || c.plus || !c.left_ok || c.span_start != c.groups[0].start) return false;
+  if (c.groups.size() < 4 || c.plus || c.span_start != c.groups[0].start) return false;
+  // "admin@10.0.0.1" is a host, not a glued number.
+  if (!c.left_ok && !(c.span_start > 0 && text[c.span_start - 1] == '@')) return false;
   for (std::size_t i = 0; i < 3; ++i) {
     if (c.gaps[i] != ".") return false;
   }
@@ -281,13 +305,15 @@ void emit_chain(std::string_view text, const Chain& c, std::vector<PiiCandidate>
                                .context_at = c.span_start});
     return;
   }
+  // A chain glued to letters or digits is a fragment of some other
+  // identifier ("CH06 6280 4100 ...", "a716-446655440000").
+  if (!c.left_ok || !c.right_ok || after_iban_group(text, c.span_start)) return;
   const std::size_t n = c.groups.size();
   Sub s;
   std::vector<Verdict> verdicts;
   for (std::size_t i = 0; i < n; ++i) {
     std::size_t start = c.groups[i].start;
     if (i == 0) {
-      if (!c.left_ok) continue;
       start = c.span_start;
     } else if (c.gaps[i - 1] == " (") {
       start = c.groups[i].start - 1;
@@ -308,7 +334,7 @@ void emit_chain(std::string_view text, const Chain& c, std::vector<PiiCandidate>
       }
       s.digits.append(text.substr(g.start, g.end - g.start));
       s.sizes.push_back(g.end - g.start);
-      const bool end_ok = j + 1 == n ? c.right_ok : c.gaps[j] == " ";
+      const bool end_ok = j + 1 == n || c.gaps[j] == " ";
       if (!end_ok || s.digits.size() < 9) continue;
       verdicts.clear();
       evaluate(s, verdicts);
@@ -318,7 +344,7 @@ void emit_chain(std::string_view text, const Chain& c, std::vector<PiiCandidate>
                                    .start = start,
                                    .end = g.end,
                                    .rule = v.rule,
-                                   .base = cut ? v.base - 0.1 : v.base,
+                                   .base = cut ? v.base - kCutPenalty : v.base,
                                    .context_at = c.span_start});
       }
     }

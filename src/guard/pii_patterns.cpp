@@ -257,12 +257,16 @@ void find_ipv6(std::string_view text, std::size_t from, std::size_t to, std::vec
 
 namespace {
 
-// The end of `n` digits starting at `pos` (with one optional '.' between
-// the groups of a dotted "12.345.678" DNI), or npos.
+// Appends the `n` digits starting at `pos` to `digits` and returns their
+// end, or npos when there are fewer than `n`.
 std::size_t take_digits(std::string_view text, std::size_t pos, int n, std::string& digits) {
   std::size_t i = pos;
-  while (i < text.size() && static_cast<int>(digits.size()) < n && is_ascii_digit(text[i])) digits.push_back(text[i++]);
-  return static_cast<int>(digits.size()) == n ? i : std::string_view::npos;
+  int taken = 0;
+  while (i < text.size() && taken < n && is_ascii_digit(text[i])) {
+    digits.push_back(text[i++]);
+    ++taken;
+  }
+  return taken == n ? i : std::string_view::npos;
 }
 
 }  // namespace

@@ -327,7 +327,17 @@ class PiiScanner final : public Scanner {
       if (!enabled_[t]) continue;
       auto it = before_cache.find(c.context_at);
       if (it == before_cache.end()) {
-        folded_window(text, c.context_at, options_.context_window_bytes, /*after=*/false, window);
+        // Context ends at the previous number: words before it were about
+        // that number ("phone +34 612 345 678. Meeting on 1763635105").
+        std::size_t from =
+            c.context_at > options_.context_window_bytes ? c.context_at - options_.context_window_bytes : 0;
+        for (std::size_t k = c.context_at; k > from; --k) {
+          if (is_ascii_digit(text[k - 1])) {
+            from = k;
+            break;
+          }
+        }
+        folded_window(text, c.context_at, c.context_at - from, /*after=*/false, window);
         it = before_cache.emplace(c.context_at, lexicon().nearest_from_end(window)).first;
       }
       const ContextLexicon::Distances& before = it->second;

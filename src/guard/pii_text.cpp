@@ -105,42 +105,40 @@ ContextLexicon::ContextLexicon(std::initializer_list<Entry> entries) {
     Word w;
     fold_case_append(e.word, w.text);
     w.category = e.category;
+    if (w.text.empty()) continue;
+    by_first_byte_[static_cast<unsigned char>(w.text[0])].push_back(static_cast<int>(words_.size()));
     words_.push_back(std::move(w));
+  }
+}
+
+template <typename Visit>
+void ContextLexicon::for_each_match(std::string_view folded, Visit visit) const {
+  for (std::size_t p = 0; p < folded.size(); ++p) {
+    const std::vector<int>& bucket = by_first_byte_[static_cast<unsigned char>(folded[p])];
+    if (bucket.empty() || word_char_before(folded, p)) continue;
+    for (int idx : bucket) {
+      const Word& w = words_[static_cast<std::size_t>(idx)];
+      if (folded.compare(p, w.text.size(), w.text) == 0) visit(w, p);
+    }
   }
 }
 
 ContextLexicon::Distances ContextLexicon::nearest_from_end(std::string_view folded) const {
   Distances d;
   d.fill(-1);
-  for (const Word& w : words_) {
-    std::size_t pos = folded.rfind(w.text);
-    while (pos != std::string_view::npos) {
-      if (!word_char_before(folded, pos)) {
-        const int dist = static_cast<int>(folded.size() - (pos + w.text.size()));
-        if (d[w.category] < 0 || dist < d[w.category]) d[w.category] = dist;
-        break;
-      }
-      if (pos == 0) break;
-      pos = folded.rfind(w.text, pos - 1);
-    }
-  }
+  for_each_match(folded, [&](const Word& w, std::size_t p) {
+    const int dist = static_cast<int>(folded.size() - std::min(folded.size(), p + w.text.size()));
+    if (d[w.category] < 0 || dist < d[w.category]) d[w.category] = dist;
+  });
   return d;
 }
 
 ContextLexicon::Distances ContextLexicon::first_from_start(std::string_view folded) const {
   Distances d;
   d.fill(-1);
-  for (const Word& w : words_) {
-    std::size_t pos = folded.find(w.text);
-    while (pos != std::string_view::npos) {
-      if (!word_char_before(folded, pos)) {
-        const int at = static_cast<int>(pos);
-        if (d[w.category] < 0 || at < d[w.category]) d[w.category] = at;
-        break;
-      }
-      pos = folded.find(w.text, pos + 1);
-    }
-  }
+  for_each_match(folded, [&](const Word& w, std::size_t p) {
+    if (d[w.category] < 0) d[w.category] = static_cast<int>(p);
+  });
   return d;
 }
 

@@ -59,7 +59,11 @@ class ContextLexicon {
     std::string text;
     int category;
   };
+  template <typename Visit>
+  void for_each_match(std::string_view folded, Visit visit) const;
+
   std::vector<Word> words_;
+  std::array<std::vector<int>, 256> by_first_byte_;  // indices into words_
 };
 
 // A window of up to `bytes` bytes of `text` before `pos` (or after `pos`
