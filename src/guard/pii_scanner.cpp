@@ -248,25 +248,6 @@ const ContextLexicon& lexicon() {
 constexpr std::size_t kSegmentBytes = 16 * 1024;
 constexpr std::size_t kAfterWindowBytes = 24;
 
-// Where the segment that starts at `begin` ends: at a line break near the
-// target size, else at a space between words without digits or capitals
-// (which no entity spans), else at a UTF-8 character boundary.
-std::size_t segment_end(std::string_view text, std::size_t begin) {
-  if (text.size() - begin <= kSegmentBytes) return text.size();
-  const std::size_t target = begin + kSegmentBytes;
-  const std::size_t floor = target - kSegmentBytes / 4;
-  for (std::size_t i = target; i > floor; --i) {
-    if (text[i - 1] == '\n') return i;
-  }
-  auto safe = [](char c) { return !is_ascii_digit(c) && !(c >= 'A' && c <= 'Z'); };
-  for (std::size_t i = target; i > floor; --i) {
-    if (text[i - 1] == ' ' && i >= 2 && safe(text[i - 2]) && safe(text[i]) && text[i] != ' ') return i;
-  }
-  std::size_t i = target;
-  while (i > begin + 1 && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) --i;
-  return i;
-}
-
 class PiiScanner final : public Scanner {
  public:
   explicit PiiScanner(const PiiScannerOptions& options) : options_(options) {
@@ -291,7 +272,7 @@ class PiiScanner final : public Scanner {
         out.push_back(incomplete_scan_finding(kind(), pos, text.size()));
         return;
       }
-      const std::size_t end = segment_end(bounded, pos);
+      const std::size_t end = scan_segment_end(bounded, pos, kSegmentBytes);
       candidates.clear();
       find_emails(bounded, pos, end, candidates);
       find_ibans(bounded, pos, end, candidates);

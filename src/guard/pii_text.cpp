@@ -142,6 +142,22 @@ ContextLexicon::Distances ContextLexicon::first_from_start(std::string_view fold
   return d;
 }
 
+std::size_t scan_segment_end(std::string_view text, std::size_t begin, std::size_t target_bytes) {
+  if (text.size() - begin <= target_bytes) return text.size();
+  const std::size_t target = begin + target_bytes;
+  const std::size_t floor = target - target_bytes / 4;
+  for (std::size_t i = target; i > floor; --i) {
+    if (text[i - 1] == '\n') return i;
+  }
+  auto safe = [](char c) { return !is_ascii_digit(c) && !(c >= 'A' && c <= 'Z'); };
+  for (std::size_t i = target; i > floor; --i) {
+    if (text[i - 1] == ' ' && i >= 2 && safe(text[i - 2]) && safe(text[i]) && text[i] != ' ') return i;
+  }
+  std::size_t i = target;
+  while (i > begin + 1 && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) --i;
+  return i;
+}
+
 void folded_window(std::string_view text, std::size_t pos, std::size_t bytes, bool after, std::string& out) {
   out.clear();
   std::size_t begin = 0;

@@ -66,6 +66,13 @@ class ContextLexicon {
   std::array<std::vector<int>, 256> by_first_byte_;  // indices into words_
 };
 
+// Scanners read long texts in segments of about `target_bytes`, checking
+// their deadline between segments. Returns where the segment starting at
+// `begin` ends: at a line break near the target, else at a space between
+// words without digits or capitals (which no entity spans), else at a UTF-8
+// character boundary.
+std::size_t scan_segment_end(std::string_view text, std::size_t begin, std::size_t target_bytes);
+
 // A window of up to `bytes` bytes of `text` before `pos` (or after `pos`
 // with after = true), not cutting a UTF-8 character, folded into `out`.
 void folded_window(std::string_view text, std::size_t pos, std::size_t bytes, bool after, std::string& out);
