@@ -223,6 +223,8 @@ void phone(const Sub& s, std::vector<Verdict>& v) {
   if (groups > 6 || s.sizes.back() < 2) return;
   // The SNILS layout ("123-456-789 01") with a failed checksum is no phone.
   if (s.sizes_are({3, 3, 3, 2})) return;
+  // Nor is the SSN layout ("666-22-1234") with a number the SSA never issues.
+  if (s.sizes_are({3, 2, 4})) return;
   for (std::size_t i = 1; i < groups; ++i) {
     if (s.sizes[i] < 2 && !(i == 1 && groups >= 4)) return;  // "+54 9 11 ..." style single digits only early
     if (s.sizes[i] > 5 && !(groups == 2 && i == 1 && s.sizes[i] <= 8)) return;

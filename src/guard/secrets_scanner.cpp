@@ -171,7 +171,7 @@ class SecretsScanner final : public Scanner {
     connection_ = std::make_unique<RE2>(
         "(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\\+srv)?|rediss?|amqps?|mssql|sqlserver|oracle|"
         "jdbc:[a-z0-9]+|clickhouse|cockroachdb|couchdb|neo4j(?:\\+s)?|mqtts?|kafka|ldaps?|s?ftp|smtps?|https?)"
-        "://[^\\s:/@'\"]+:[^\\s@'\"/]+@[^\\s/'\"?#,;)<>]+(?:[/?][^\\s'\"<>]*)?",
+        "://[^\\s:/@'\"]*:[^\\s@'\"/]+@[^\\s/'\"?#,;)<>]+(?:[/?][^\\s'\"<>]*)?",
         ci);
     password_key_ =
         std::make_unique<RE2>("passwords?|passwd|passphrase|pwd|pass|contraseña|contrasena|clave|пароль|пароля", ci);
