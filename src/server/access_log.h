@@ -11,15 +11,15 @@
 // Lines go to stderr, or to a file with --access-log.
 //
 // Writing never blocks the caller (an I/O thread): write() formats the line
-// and puts it on a bounded queue that one writer thread drains into the
-// sink. When the sink is slow or stuck (stderr is a pipe nobody reads) and
-// the queue is full, lines are dropped and counted (dropped_lines(), shown as
-// servir_access_log_dropped_total). The destructor writes what is queued,
-// waiting at most AccessLogOptions::flush_timeout; a writer still stuck then
-// is left behind (detached) and the lines it did not write count as dropped.
+// and hands it to a BoundedLineWriter (util/line_writer.h), whose one thread
+// drains it into the sink. When the sink is slow or stuck (stderr is a pipe
+// nobody reads) and the queue is full, lines are dropped and counted
+// (dropped_lines(), shown as servir_access_log_dropped_total). The
+// destructor writes what is queued, waiting at most
+// AccessLogOptions::flush_timeout. reopen() (SIGHUP) reopens the file.
 //
-// Thread-safety: write(), dropped_lines() and log_prompts() may be called
-// from any thread.
+// Thread-safety: write(), dropped_lines(), reopen() and log_prompts() may be
+// called from any thread.
 #pragma once
 
 #include <chrono>
@@ -29,8 +29,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 
+#include "util/line_writer.h"
 #include "util/status.h"
 
 namespace servir::server {
@@ -54,15 +54,6 @@ struct AccessRecord {
   std::string prompt;  // only with --log-prompts
 };
 
-// Where the writer thread puts lines; only that thread calls it, so a sink
-// may block (that is what the queue is for).
-class AccessLogSink {
- public:
-  virtual ~AccessLogSink() = default;
-  virtual void write_line(std::string_view line) = 0;  // without the newline
-  virtual void flush() {}                              // after each batch of lines
-};
-
 struct AccessLogOptions {
   bool log_prompts = false;
   // The queue: a line that would take it past either bound is dropped. A
@@ -78,7 +69,7 @@ class AccessLog {
   // path "": stderr. Errors: kIoError when the file cannot be opened.
   static Result<std::unique_ptr<AccessLog>> open(const std::string& path, bool log_prompts);
   // Lines to `sink`, through the queue (tests use a sink they control).
-  static std::unique_ptr<AccessLog> to_sink(std::unique_ptr<AccessLogSink> sink, const AccessLogOptions& options);
+  static std::unique_ptr<AccessLog> to_sink(std::unique_ptr<LineSink> sink, const AccessLogOptions& options);
   // A log that drops everything (tests).
   static std::unique_ptr<AccessLog> disabled();
   ~AccessLog();  // flushes, waiting at most options.flush_timeout
@@ -92,18 +83,16 @@ class AccessLog {
   // Lines dropped since start because the queue was full (or the writer was
   // still stuck at shutdown).
   std::uint64_t dropped_lines() const;
+  // Reopens the file before the next line (log rotation); no-op on stderr.
+  void reopen();
   // The JSON line write() emits (without the timestamp when `with_time` is false).
   static std::string format(const AccessRecord& record, bool include_prompt, bool with_time = true);
 
  private:
-  struct Queue;
-  AccessLog(std::shared_ptr<Queue> queue, bool log_prompts, std::chrono::milliseconds flush_timeout);
-  static void run_writer(const std::shared_ptr<Queue>& queue);
+  AccessLog(std::unique_ptr<BoundedLineWriter> writer, bool log_prompts);
 
-  std::shared_ptr<Queue> queue_;  // shared with the writer thread; null when disabled
-  std::thread writer_;
+  std::unique_ptr<BoundedLineWriter> writer_;  // null when disabled
   const bool log_prompts_;
-  const std::chrono::milliseconds flush_timeout_;
 };
 
 }  // namespace servir::server

@@ -50,7 +50,7 @@ struct Gate {
   }
 };
 
-class GatedSink final : public AccessLogSink {
+class GatedSink final : public LineSink {
  public:
   explicit GatedSink(std::shared_ptr<Gate> gate) : gate_(std::move(gate)) {}
   void write_line(std::string_view line) override {
