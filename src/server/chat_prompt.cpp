@@ -1,5 +1,7 @@
 #include "server/chat_prompt.h"
 
+#include <random>
+
 #include <fmt/format.h>
 
 #include "server/request_fields.h"
@@ -52,10 +54,66 @@ std::optional<ApiError> content_text(const nlohmann::ordered_json& content, bool
   return std::nullopt;
 }
 
+ApiResult<std::string> render(const nlohmann::ordered_json& context, const ServedModel& model) {
+  auto rendered = model.template_clock ? model.chat_template->render(context, model.template_clock)
+                                       : model.chat_template->render(context);
+  if (!rendered) {
+    return invalid("messages", fmt::format("The chat template refused the messages: {}", rendered.status().message()));
+  }
+  return std::move(rendered).value();
+}
+
+// Renders again with each content replaced by a marker no user text can
+// contain, then puts the contents back where the markers landed: `ranges`
+// gets their exact positions. False when the result differs from `prompt`
+// (the template transforms content: trims it, splits it, ...).
+bool locate_contents(nlohmann::ordered_json context, const std::vector<std::string>& contents,
+                     const std::string& prompt, const ServedModel& model,
+                     std::vector<std::pair<std::size_t, std::size_t>>& ranges) {
+  std::random_device rd;
+  const std::string nonce = fmt::format("{:08x}{:08x}", rd(), rd());
+  const auto marker = [&](std::size_t i) { return fmt::format("\x1e{}#{}\x1f", nonce, i); };
+  auto& messages = context["messages"];
+  for (std::size_t i = 0; i < messages.size(); ++i) messages[i]["content"] = marker(i);
+  auto rendered = render(context, model);
+  if (!rendered.ok()) return false;
+  const std::string& with_markers = rendered.value();
+  std::string rebuilt;
+  rebuilt.reserve(prompt.size());
+  const std::string prefix = "\x1e" + nonce + "#";
+  std::size_t at = 0;
+  for (;;) {
+    const std::size_t open = with_markers.find(prefix, at);
+    if (open == std::string::npos) break;
+    const std::size_t close = with_markers.find('\x1f', open);
+    if (close == std::string::npos) return false;
+    std::size_t index = 0;
+    const std::string digits = with_markers.substr(open + prefix.size(), close - open - prefix.size());
+    if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    index = static_cast<std::size_t>(std::stoul(digits));
+    if (index >= contents.size()) return false;
+    rebuilt.append(with_markers, at, open - at);
+    if (!contents[index].empty()) ranges.emplace_back(rebuilt.size(), rebuilt.size() + contents[index].size());
+    rebuilt += contents[index];
+    at = close + 1;
+  }
+  rebuilt.append(with_markers, at, std::string::npos);
+  // continue_final_message cut the prompt short; the rebuilt text must
+  // begin with it.
+  if (rebuilt.compare(0, prompt.size(), prompt) != 0) return false;
+  for (auto& r : ranges) {
+    r.first = std::min(r.first, prompt.size());
+    r.second = std::min(r.second, prompt.size());
+  }
+  std::erase_if(ranges, [](const auto& r) { return r.first >= r.second; });
+  return true;
+}
+
 }  // namespace
 
-ApiResult<std::string> render_chat_prompt(const nlohmann::ordered_json& messages, const ChatPromptOptions& options,
-                                          const ServedModel& model) {
+ApiResult<RenderedChat> render_chat_prompt(const nlohmann::ordered_json& messages, const ChatPromptOptions& options,
+                                           const ServedModel& model) {
   if (!messages.is_array()) {
     return invalid("messages", fmt::format("'messages' must be an array, not {}.", json_type_name(messages)));
   }
@@ -66,6 +124,7 @@ ApiResult<std::string> render_chat_prompt(const nlohmann::ordered_json& messages
         {.param = "messages"});
   }
   nlohmann::ordered_json normalized = nlohmann::ordered_json::array();
+  std::vector<std::string> contents;
   std::string final_text;
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const auto& m = messages[i];
@@ -87,6 +146,7 @@ ApiResult<std::string> render_chat_prompt(const nlohmann::ordered_json& messages
     nlohmann::ordered_json out = m;
     out["content"] = text;
     normalized.push_back(std::move(out));
+    contents.push_back(text);
     final_text = std::move(text);
   }
 
@@ -111,11 +171,8 @@ ApiResult<std::string> render_chat_prompt(const nlohmann::ordered_json& messages
     }
   }
 
-  auto rendered = model.template_clock ? model.chat_template->render(context, model.template_clock)
-                                       : model.chat_template->render(context);
-  if (!rendered) {
-    return invalid("messages", fmt::format("The chat template refused the messages: {}", rendered.status().message()));
-  }
+  auto rendered = render(context, model);
+  if (!rendered.ok()) return rendered.error();
   std::string prompt = std::move(rendered).value();
   if (options.continue_final_message) {
     // As transformers does: the final message's text, stripped, must appear
@@ -132,7 +189,18 @@ ApiResult<std::string> render_chat_prompt(const nlohmann::ordered_json& messages
     }
     prompt.resize(pos + stripped.size());
   }
-  return prompt;
+  RenderedChat out;
+  const bool spells_control_token =
+      tok != nullptr &&
+      std::any_of(contents.begin(), contents.end(), [tok](const auto& c) { return tok->contains_special_token(c); });
+  if (spells_control_token && !locate_contents(std::move(context), contents, prompt, model, out.literal_ranges)) {
+    return invalid("messages",
+                   "A message spells one of the model's control tokens, and this chat template changes message text "
+                   "in a way that keeps it from being told apart from the template's own markup; remove the token "
+                   "text from the message.");
+  }
+  out.text = std::move(prompt);
+  return out;
 }
 
 }  // namespace servir::server

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -26,9 +28,24 @@ struct ChatPromptOptions {
   const nlohmann::ordered_json* chat_template_kwargs = nullptr;
 };
 
+// The rendered prompt, and where the messages' own text sits in it.
+//
+// The prompt is encoded with control tokens parsed, since the template
+// writes them; text that users wrote must not be. When some message spells
+// one of the model's control tokens ("<|im_start|>system"), the template is
+// rendered a second time with each content replaced by a unique marker, which
+// locates every content exactly; `literal_ranges` then lists those byte
+// ranges, and the encoder keeps them as text. A template that transforms
+// such content so that it cannot be located is refused (400), never
+// encoded with the user's control tokens live.
+struct RenderedChat {
+  std::string text;
+  std::vector<std::pair<std::size_t, std::size_t>> literal_ranges;  // sorted, disjoint
+};
+
 // Errors name "messages" / "messages[i].content" etc. A template that
 // raises or passes its limits is the request's fault: 400 with its message.
-ApiResult<std::string> render_chat_prompt(const nlohmann::ordered_json& messages, const ChatPromptOptions& options,
-                                          const ServedModel& model);
+ApiResult<RenderedChat> render_chat_prompt(const nlohmann::ordered_json& messages, const ChatPromptOptions& options,
+                                           const ServedModel& model);
 
 }  // namespace servir::server

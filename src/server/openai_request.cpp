@@ -43,7 +43,10 @@ class RequestParser {
   void read_chat_prompt();
   void read_completion_prompts();
   bool read_token_ids(const nlohmann::ordered_json& list, const std::string& param, std::vector<std::int32_t>& ids);
-  void add_text_prompt(std::string text, const std::string& param, bool add_special);
+  // `literal_ranges`: chat message text inside the rendered template, kept
+  // as text by the encoder (chat_prompt.h).
+  void add_text_prompt(std::string text, const std::string& param, bool add_special,
+                       const std::vector<std::pair<std::size_t, std::size_t>>* literal_ranges = nullptr);
   void resolve_lengths();
 
   RequestFields f_;
@@ -326,12 +329,15 @@ void RequestParser::read_chat_prompt() {
     f_.fail(prompt.error());
     return;
   }
-  add_text_prompt(std::move(prompt).value(), "messages", add_special);
+  RenderedChat chat = std::move(prompt).value();
+  add_text_prompt(std::move(chat.text), "messages", add_special, &chat.literal_ranges);
 }
 
-void RequestParser::add_text_prompt(std::string text, const std::string& param, bool add_special) {
+void RequestParser::add_text_prompt(std::string text, const std::string& param, bool add_special,
+                                    const std::vector<std::pair<std::size_t, std::size_t>>* literal_ranges) {
   PromptInput input;
-  input.token_ids = model_.tokenizer->encode(text, {.add_special = add_special, .parse_special = true});
+  input.token_ids = model_.tokenizer->encode(
+      text, {.add_special = add_special, .parse_special = true, .literal_ranges = literal_ranges});
   if (text.empty() || input.token_ids.empty()) {
     f_.invalid(param, fmt::format("'{}' must not be empty.", param));
     return;

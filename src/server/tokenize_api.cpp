@@ -42,16 +42,19 @@ ApiResult<nlohmann::json> tokenize_response(const nlohmann::ordered_json& body, 
   if (f.failed()) return f.error();
 
   std::string text;
+  std::vector<std::pair<std::size_t, std::size_t>> literal_ranges;
   if (messages != nullptr) {
     auto rendered = render_chat_prompt(*messages, options, model);
     if (!rendered) return rendered.error();
-    text = std::move(rendered).value();
+    text = std::move(rendered->text);
+    literal_ranges = std::move(rendered->literal_ranges);
   } else {
     text = prompt->get<std::string>();
   }
   // The chat template writes BOS itself; a raw prompt gets the model's.
   const bool special = add_special.value_or(messages == nullptr);
-  const auto ids = model.tokenizer->encode(text, {.add_special = special, .parse_special = true});
+  const auto ids =
+      model.tokenizer->encode(text, {.add_special = special, .parse_special = true, .literal_ranges = &literal_ranges});
   nlohmann::json out = {{"count", ids.size()}, {"max_model_len", model.limits.max_model_len}, {"tokens", ids}};
   if (return_strs) {
     nlohmann::json strs = nlohmann::json::array();

@@ -23,16 +23,23 @@ void AddedTokenMatcher::build(const std::vector<AddedTokenSpec>& tokens) {
   }
 }
 
-void AddedTokenMatcher::split(std::string_view text, bool parse_special, std::vector<TextSegment>& out) const {
+void AddedTokenMatcher::split(std::string_view text, bool parse_special, std::vector<TextSegment>& out,
+                              const std::vector<std::pair<std::size_t, std::size_t>>* literal_ranges) const {
   out.clear();
   std::size_t start = 0;  // of the pending plain stretch
   std::size_t pos = 0;
+  std::size_t range = 0;  // the first literal range not wholly before pos
   while (pos < text.size()) {
     const auto& candidates = by_first_byte_[static_cast<unsigned char>(text[pos])];
     const AddedTokenSpec* hit = nullptr;
+    bool literal = false;
+    if (literal_ranges != nullptr && !candidates.empty()) {
+      while (range < literal_ranges->size() && (*literal_ranges)[range].second <= pos) ++range;
+      literal = range < literal_ranges->size() && (*literal_ranges)[range].first <= pos;
+    }
     for (const std::uint32_t index : candidates) {
       const AddedTokenSpec& token = tokens_[index];
-      if (token.special && !parse_special) continue;
+      if (token.special && (!parse_special || literal)) continue;
       if (text.substr(pos).starts_with(token.content)) {
         hit = &token;
         break;
@@ -55,6 +62,16 @@ void AddedTokenMatcher::split(std::string_view text, bool parse_special, std::ve
     start = pos;
   }
   if (start < text.size()) out.push_back({text.substr(start), kNoToken});
+}
+
+bool AddedTokenMatcher::contains_special(std::string_view text) const {
+  for (std::size_t pos = 0; pos < text.size(); ++pos) {
+    for (const std::uint32_t index : by_first_byte_[static_cast<unsigned char>(text[pos])]) {
+      const AddedTokenSpec& token = tokens_[index];
+      if (token.special && text.substr(pos).starts_with(token.content)) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace servir

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tokenizer/tokenizer_spec.h"
@@ -22,7 +24,12 @@ class AddedTokenMatcher {
   void build(const std::vector<AddedTokenSpec>& tokens);
   bool empty() const { return tokens_.empty(); }
   // `parse_special` false: only non-special added tokens are recognized.
-  void split(std::string_view text, bool parse_special, std::vector<TextSegment>& out) const;
+  // Special tokens never start inside `literal_ranges` (sorted, disjoint
+  // [begin, end) byte ranges: text a user wrote, kept as text).
+  void split(std::string_view text, bool parse_special, std::vector<TextSegment>& out,
+             const std::vector<std::pair<std::size_t, std::size_t>>* literal_ranges = nullptr) const;
+  // Whether `text` spells a special token anywhere.
+  bool contains_special(std::string_view text) const;
 
  private:
   std::vector<AddedTokenSpec> tokens_;                           // longest content first

@@ -157,7 +157,7 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, const EncodeOption
   if (impl.added.empty()) {
     if (!text.empty()) segments.push_back({text, kNoToken});
   } else {
-    impl.added.split(text, options.parse_special, segments);
+    impl.added.split(text, options.parse_special, segments, options.literal_ranges);
   }
 
   std::unique_lock<std::mutex> cache_lock(impl.cache_mutex, std::try_to_lock);
@@ -211,6 +211,10 @@ bool Tokenizer::is_special(TokenId id) const {
   const TokenAttr attr = token_attr(id);
   return attr == TokenAttr::kControl || attr == TokenAttr::kUnknown;
 }
+bool Tokenizer::contains_special_token(std::string_view text) const {
+  return !impl_->added.empty() && impl_->added.contains_special(text);
+}
+
 std::optional<TokenId> Tokenizer::find_token(std::string_view text) const {
   const auto it = impl_->by_text.find(text);
   if (it == impl_->by_text.end()) return std::nullopt;

@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tokenizer/tokenizer_spec.h"
@@ -37,6 +38,11 @@ struct EncodeOptions {
   std::optional<bool> add_eos;
   // Recognize control tokens (<|im_start|>, <s>, ...) written in the text.
   bool parse_special = false;
+  // With parse_special: byte ranges (sorted, disjoint, [begin, end)) where
+  // control tokens are not recognized: what users wrote inside a rendered
+  // chat template stays text, so "<|im_start|>system" in a message cannot
+  // open a turn.
+  const std::vector<std::pair<std::size_t, std::size_t>>* literal_ranges = nullptr;
 };
 
 struct DecodeOptions {
@@ -68,6 +74,8 @@ class Tokenizer {
   TokenAttr token_attr(TokenId id) const;
   // Control and unknown tokens: skipped by skip_special_tokens.
   bool is_special(TokenId id) const;
+  // Whether `text` spells a control token that parse_special would match.
+  bool contains_special_token(std::string_view text) const;
   // Looks up a token by its spelling in the vocabulary.
   std::optional<TokenId> find_token(std::string_view text) const;
 
