@@ -34,6 +34,8 @@ struct ServeFlags {
   double shutdown_timeout_s = 30;
   double health_stale_s = 5;
   double idle_timeout_s = 60;
+  std::string guard_model;  // --guard-model: the moderation classifier
+  double guard_model_timeout_s = 10;
 };
 
 std::chrono::milliseconds seconds_flag(double seconds) {
@@ -45,7 +47,29 @@ std::chrono::milliseconds seconds_flag(double seconds) {
 struct ServingRuntime {
   std::unique_ptr<Runtime> runtime;
   std::optional<ChatTemplate> chat_template;
+  std::unique_ptr<Runtime> guard_runtime;  // --guard-model
 };
+
+// The moderation model: a second runtime and engine of its own, small. Its
+// prompts are a few hundred tokens and its answers a few, so a short
+// context and a small KV pool do; it shares the CPU with the main model.
+Result<std::unique_ptr<Engine>> load_guard_model(const ServeFlags& f, ServingRuntime& owner) {
+  RuntimeOptions options;
+  options.model_path = f.guard_model;
+  options.threads = f.runtime.threads;
+  options.context = 4096;
+  EngineFlags engine;
+  engine.engine.max_num_seqs = 8;
+  engine.kv_cache_memory = "256MiB";
+  if (Status st = prepare_engine_runtime(engine, options); !st.ok()) return st;
+  auto rt = load_runtime(options);
+  if (!rt.ok()) return rt.status().with_prefix("--guard-model");
+  if (!(*rt)->tokenizer) return Status(ErrorCode::kNotFound, "--guard-model: the model has no tokenizer");
+  owner.guard_runtime = std::move(*rt);
+  auto started = start_engine(*owner.guard_runtime, options, engine);
+  if (!started.ok()) return started.status().with_prefix("--guard-model");
+  return started;
+}
 
 std::vector<std::string> model_names(const ServeFlags& f) {
   if (!f.served_model_names.empty()) return f.served_model_names;
@@ -87,6 +111,12 @@ Result<server::LoadedModel> load_model(ServeFlags f) {
   loaded.model.limits.max_model_len = max_model_len;
   loaded.model.limits.max_n = f.max_n;
   loaded.model.limits.max_tokens_cap = f.max_tokens_cap;
+  if (!f.guard_model.empty()) {
+    auto guard_engine = load_guard_model(f, *owner);
+    if (!guard_engine.ok()) return guard_engine.status();
+    loaded.moderation_backend = server::make_engine_backend(std::move(*guard_engine));
+    loaded.moderation_tokenizer = &*owner->guard_runtime->tokenizer;
+  }
   loaded.owner = std::move(owner);
   return loaded;
 }
@@ -134,6 +164,16 @@ void add_server_options(CLI::App& cmd, ServeFlags& f) {
       ->capture_default_str();
   cmd.add_option("--access-log", s.access_log_path, "Write the JSON access log here (default: stderr)");
   cmd.add_flag("--log-prompts", s.log_prompts, "Put prompt text in the access log");
+  cmd.add_option("--guard-config", s.guard_config_path,
+                 "Guardrail policies (YAML; reloaded on SIGHUP). Default: flag-only (nothing is changed or refused)");
+  cmd.add_option("--audit-log", s.audit_log_path,
+                 "Write one JSON line (ECS fields) per guard decision here; reopened on SIGHUP");
+  cmd.add_flag("--no-guard", s.guard_disabled, "Do not scan requests or answers at all");
+  cmd.add_option("--guard-model", f.guard_model,
+                 "A Llama-Guard-style moderation model (GGUF or HF folder) for the policy's moderation scanner");
+  cmd.add_option("--guard-model-timeout", f.guard_model_timeout_s,
+                 "Seconds a request waits for the moderation verdict (late: SCAN_INCOMPLETE)")
+      ->capture_default_str();
   cmd.add_flag("--enable-test-hooks", s.enable_test_hooks, "Enable POST /debug/stall?ms=N (tests only)");
   cmd.add_option("--max-n", f.max_n, "Largest n (choices per prompt)")->capture_default_str();
   cmd.add_option("--max-tokens-cap", f.max_tokens_cap, "Largest max_tokens accepted (0: the context)")
@@ -157,6 +197,7 @@ void register_serve_command(CLI::App& app) {
     options.request_timeout = seconds_flag(f.request_timeout_s);
     options.shutdown_timeout = seconds_flag(f.shutdown_timeout_s);
     options.health_stale = seconds_flag(f.health_stale_s);
+    options.guard_model_timeout = seconds_flag(f.guard_model_timeout_s);
     if (const char* env = std::getenv("SERVIR_API_KEY")) options.env_api_key = env;
     if (options.http.port < 0 || options.http.port > 65535) fail("--port must be in 0..65535");
     if (f.request_timeout_s < 0 || f.shutdown_timeout_s < 0 || f.health_stale_s <= 0 || f.idle_timeout_s <= 0) {

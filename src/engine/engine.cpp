@@ -27,6 +27,8 @@ const char* finish_reason_name(FinishReason reason) {
       return "abort";
     case FinishReason::kError:
       return "error";
+    case FinishReason::kContentFilter:
+      return "content_filter";
   }
   return "error";
 }

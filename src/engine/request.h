@@ -34,8 +34,12 @@ enum class FinishReason {
   kLength,  // max_tokens or the context limit
   kAbort,   // abort(), deadline, shutdown
   kError,   // the engine failed this request (see RequestOutput::error)
+  // A guard policy stopped the choice's output (set by the server's output
+  // guard; the engine itself never finishes a choice this way).
+  kContentFilter,
 };
-const char* finish_reason_name(FinishReason reason);  // "stop", "length", "abort", "error"
+// "stop", "length", "abort", "error", "content_filter"
+const char* finish_reason_name(FinishReason reason);
 
 struct TokenLogprob {
   std::int32_t token = 0;

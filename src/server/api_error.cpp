@@ -26,6 +26,8 @@ Mapping mapping_for(ErrorCode code, std::string_view api_code) {
       return {404, "invalid_request_error", api_code::kModelNotFound};
     case ErrorCode::kUnauthenticated:
       return {401, "invalid_request_error", api_code::kInvalidApiKey};
+    case ErrorCode::kPolicyViolation:
+      return {400, "invalid_request_error", api_code::kContentPolicyViolation};
     case ErrorCode::kRateLimited:
       return {429, "requests", api_code::kRateLimitExceeded};
     case ErrorCode::kResourceExhausted:

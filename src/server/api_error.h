@@ -53,6 +53,7 @@ inline constexpr std::string_view kHeadersTooLarge = "request_header_fields_too_
 inline constexpr std::string_view kMethodNotAllowed = "method_not_allowed";
 inline constexpr std::string_view kUnsupportedParameter = "unsupported_parameter";
 inline constexpr std::string_view kServiceUnavailable = "service_unavailable";
+inline constexpr std::string_view kContentPolicyViolation = "content_policy_violation";
 }  // namespace api_code
 
 struct ApiError {

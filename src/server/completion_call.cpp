@@ -4,9 +4,11 @@
 
 #include <atomic>
 #include <ctime>
+#include <map>
 #include <optional>
 
 #include "server/json_body.h"
+#include "server/moderation_call.h"
 #include "server/openai_response.h"
 #include "server/router.h"
 #include "server/sse_writer.h"
@@ -29,7 +31,7 @@ class CompletionCall : public std::enable_shared_from_this<CompletionCall> {
  public:
   CompletionCall(ServerContext& ctx, GenerationBackend& backend, const ServedModel& model, ParsedRequest parsed,
                  RequestInfo info, std::shared_ptr<HttpExchange> exchange, std::int64_t charged_tokens,
-                 std::string rate_client, HeaderList extra_headers)
+                 std::string rate_client, HeaderList extra_headers, InputGuardOutcome input_guard)
       : ctx_(ctx),
         backend_(backend),
         parsed_(std::move(parsed)),
@@ -41,7 +43,11 @@ class CompletionCall : public std::enable_shared_from_this<CompletionCall> {
             static_cast<std::int64_t>(std::time(nullptr))),
         charged_tokens_(charged_tokens),
         rate_client_(std::move(rate_client)),
-        headers_(std::move(extra_headers)) {}
+        headers_(std::move(extra_headers)),
+        input_guard_(std::move(input_guard)) {
+    output_guarded_ = ctx_.guard != nullptr && input_guard_.policy != nullptr &&
+                      (input_guard_.policy->output.active() || input_guard_.restore() != nullptr);
+  }
 
   // On the strand. Submits every prompt; answers at once when one is refused.
   void start() {
@@ -128,9 +134,75 @@ class CompletionCall : public std::enable_shared_from_this<CompletionCall> {
       if (unfinished_ == 0) release();
       return;
     }
+    std::vector<std::string> guard_events;
+    if (output_guarded_) guard_output(index, output, guard_events);
     auto chunks = accumulator_.add(index, output);
+    for (auto& e : guard_events) chunks.push_back(std::move(e));
     if (parsed_.stream && !chunks.empty()) exchange_->write(sse_events(chunks));
     if (accumulator_.finished() && unfinished_ == 0) complete();
+  }
+
+  // Runs each choice's text through its output filter: held back,
+  // redacted, restored, or cut with finish_reason "content_filter". A
+  // blocked choice's later deltas are dropped; once every choice of an
+  // engine request is blocked, the request is aborted.
+  void guard_output(std::size_t index, RequestOutput& output, std::vector<std::string>& events) {
+    const guard::Guard& g = *input_guard_.guard;
+    const auto& policy = input_guard_.policy->output;
+    bool any_blocked_now = false;
+    for (auto it = output.choices.begin(); it != output.choices.end();) {
+      auto key = std::make_pair(index, it->index);
+      auto f = filters_.find(key);
+      if (f == filters_.end()) {
+        f = filters_
+                .emplace(key, guard::OutputFilter(g, policy, static_cast<int>(index) * parsed_.sampling.n + it->index,
+                                                  {.restore = input_guard_.restore()}))
+                .first;
+      }
+      guard::OutputFilter& filter = f->second;
+      if (filter.blocked()) {
+        it = output.choices.erase(it);
+        continue;
+      }
+      auto step = filter.push(it->text);
+      std::string text = std::move(step.released);
+      guard::GuardVerdict verdict = std::move(step.verdict);
+      bool blocked = step.blocked;
+      if (!blocked && it->finish_reason != FinishReason::kNone) {
+        auto last = filter.finish();
+        text += last.released;
+        verdict.merge(std::move(last.verdict));
+        blocked = last.blocked;
+      }
+      it->text = std::move(text);
+      if (!verdict.decisions.empty() || verdict.scan_seconds > 0) {
+        guard::AuditContext audit{info_.request_id, info_.key_id, info_.client, input_guard_.policy->name};
+        report_guard_verdict(*ctx_.guard, verdict, audit, ctx_.metrics, guard::Direction::kOutput);
+      }
+      if (blocked) {
+        any_blocked_now = true;
+        it->finish_reason = FinishReason::kContentFilter;
+        it->stop_string.reset();
+        it->stop_token.reset();
+        if (const auto* d = verdict.first_block()) {
+          nlohmann::ordered_json why = {{"choice", static_cast<int>(index) * parsed_.sampling.n + it->index},
+                                        {"direction", "output"},
+                                        {"scanner", guard::scanner_name(d->finding.scanner)},
+                                        {"type", d->finding.type},
+                                        {"rule", d->finding.rule},
+                                        {"action", "block"}};
+          output_blocks_.push_back(why);
+          if (parsed_.stream) events.push_back(accumulator_.annotation_chunk({{"servir_guard", why}}));
+        }
+      }
+      output_verdict_.merge(std::move(verdict));
+      ++it;
+    }
+    if (any_blocked_now && !output.finished) {
+      int blocked = 0;
+      for (const auto& [key, filter] : filters_) blocked += key.first == index && filter.blocked();
+      if (blocked == parsed_.sampling.n) backend_.abort(engine_ids_[index]);
+    }
   }
 
   void complete() {
@@ -162,8 +234,14 @@ class CompletionCall : public std::enable_shared_from_this<CompletionCall> {
       status_ = error.http_status;
       error_ = error.message;
     } else {
-      HttpResponse response = json_response(200, accumulator_.final_body(), info_);
+      auto body = accumulator_.final_json();
+      if (!output_blocks_.empty()) body["servir_guard"] = output_blocks_;
+      HttpResponse response =
+          json_response(200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), info_);
       for (const auto& h : headers_) response.headers.push_back(h);
+      if (auto value = guard_header_value(output_verdict_); !value.empty()) {
+        response.headers.emplace_back("X-Servir-Guard-Output", std::move(value));
+      }
       exchange_->respond(std::move(response));
       status_ = 200;
     }
@@ -209,7 +287,12 @@ class CompletionCall : public std::enable_shared_from_this<CompletionCall> {
   ResponseAccumulator accumulator_;
   const std::int64_t charged_tokens_;
   const std::string rate_client_;
-  const HeaderList headers_;             // X-Servir-Ignored-Fields, x-ratelimit-*
+  const HeaderList headers_;             // X-Servir-Ignored-Fields, x-ratelimit-*, X-Servir-Guard
+  const InputGuardOutcome input_guard_;  // the policy this request runs under, and its placeholders
+  bool output_guarded_ = false;
+  std::map<std::pair<std::size_t, int>, guard::OutputFilter> filters_;  // (prompt, choice) -> filter
+  guard::GuardVerdict output_verdict_;
+  nlohmann::ordered_json output_blocks_ = nlohmann::ordered_json::array();
   std::vector<std::string> engine_ids_;  // set before any submit, then read-only
   std::uint64_t in_flight_token_ = 0;
   std::atomic<bool> shutdown_abort_{false};
@@ -239,6 +322,14 @@ void refuse_early(ServerContext& ctx, const RequestInfo& info, const std::shared
 
 }  // namespace
 
+namespace {
+void continue_completion(ServerContext& ctx, Endpoint endpoint, const nlohmann::ordered_json& body_json,
+                         RequestInfo info, const std::shared_ptr<HttpExchange>& exchange,
+                         InputGuardOutcome input_guard);
+void moderate_then_continue(ServerContext& ctx, Endpoint endpoint, nlohmann::ordered_json body, RequestInfo info,
+                            const std::shared_ptr<HttpExchange>& exchange, InputGuardOutcome input_guard);
+}  // namespace
+
 void handle_completion(ServerContext& ctx, Endpoint endpoint, HttpRequest&& request, RequestInfo info,
                        const std::shared_ptr<HttpExchange>& exchange) {
   GenerationBackend* backend = ctx.backend.load();
@@ -254,6 +345,32 @@ void handle_completion(ServerContext& ctx, Endpoint endpoint, HttpRequest&& requ
     refuse_early(ctx, info, exchange, body.error(), reject_reason::kInvalidRequest);
     return;
   }
+  InputGuardOutcome input_guard;
+  if (ctx.guard != nullptr) {
+    input_guard = guard_request_input(*ctx.guard, endpoint, *body, *model,
+                                      {.request_id = info.request_id, .key_id = info.key_id, .client_ip = info.client},
+                                      ctx.metrics);
+    if (input_guard.refusal) {
+      refuse_early(ctx, info, exchange, *input_guard.refusal, reject_reason::kContentPolicy,
+                   {{"X-Servir-Guard", input_guard.header()}});
+      return;
+    }
+    if (input_guard.policy->input.rule(guard::ScannerKind::kModeration).action != guard::GuardAction::kOff) {
+      moderate_then_continue(ctx, endpoint, std::move(*body), std::move(info), exchange, std::move(input_guard));
+      return;
+    }
+  }
+  continue_completion(ctx, endpoint, *body, std::move(info), exchange, std::move(input_guard));
+}
+
+namespace {
+
+void continue_completion(ServerContext& ctx, Endpoint endpoint, const nlohmann::ordered_json& body_json,
+                         RequestInfo info, const std::shared_ptr<HttpExchange>& exchange,
+                         InputGuardOutcome input_guard) {
+  GenerationBackend* backend = ctx.backend.load();
+  const ServedModel* model = ctx.model.load();
+  const nlohmann::ordered_json* body = &body_json;
   auto parsed = parse_openai_request(endpoint, *body, *model);
   if (!parsed.ok()) {
     const bool context = parsed.error().error_code == ErrorCode::kContextLengthExceeded;
@@ -262,9 +379,25 @@ void handle_completion(ServerContext& ctx, Endpoint endpoint, HttpRequest&& requ
     return;
   }
 
+  // Token logprobs carry the raw token text, which output redaction or a
+  // content_filter cut would otherwise let through.
+  if (parsed->sampling.logprobs && input_guard.policy != nullptr &&
+      (input_guard.policy->output.max_action() >= guard::GuardAction::kRedact || input_guard.restore() != nullptr)) {
+    refuse_early(ctx, info, exchange,
+                 api_error(Status(ErrorCode::kUnsupported,
+                                  "logprobs cannot be returned under this API key's guard policy, which may redact "
+                                  "or cut the output."),
+                           {.param = "logprobs"}),
+                 reject_reason::kInvalidRequest);
+    return;
+  }
+
   HeaderList headers;  // X-Request-Id comes with every response anyway (json_response, error_response)
   if (auto ignored = parsed->ignored_fields_header(); !ignored.empty()) {
     headers.emplace_back("X-Servir-Ignored-Fields", std::move(ignored));
+  }
+  if (auto guard_header = input_guard.header(); !guard_header.empty()) {
+    headers.emplace_back("X-Servir-Guard", std::move(guard_header));
   }
 
   // Rate limit: the prompt and everything it may generate, charged now.
@@ -297,9 +430,53 @@ void handle_completion(ServerContext& ctx, Endpoint endpoint, HttpRequest&& requ
     for (auto& h : rate_headers) headers.push_back(std::move(h));
   }
 
-  auto call = std::make_shared<CompletionCall>(ctx, *backend, *model, std::move(*parsed), std::move(info), exchange,
-                                               tokens, std::move(rate_client), std::move(headers));
+  auto call =
+      std::make_shared<CompletionCall>(ctx, *backend, *model, std::move(*parsed), std::move(info), exchange, tokens,
+                                       std::move(rate_client), std::move(headers), std::move(input_guard));
   call->start();
 }
+
+// Asks the moderation model, then goes on (or refuses) on the strand.
+void moderate_then_continue(ServerContext& ctx, Endpoint endpoint, nlohmann::ordered_json body, RequestInfo info,
+                            const std::shared_ptr<HttpExchange>& exchange, InputGuardOutcome input_guard) {
+  auto turns = moderation_turns(endpoint, body);
+  auto state = std::make_shared<std::tuple<nlohmann::ordered_json, RequestInfo, InputGuardOutcome>>(
+      std::move(body), info, std::move(input_guard));
+  const int judged_part = 0;
+  Status st = moderate(
+      ctx.moderation, std::move(turns), info.engine_id, exchange,
+      [&ctx, endpoint, exchange, state, judged_part](std::vector<guard::Finding> findings, std::string judged) {
+        auto& [req_body, req_info, outcome] = *state;
+        guard::GuardVerdict verdict =
+            outcome.guard->decide(judged, findings, outcome.policy->input,
+                                  {.direction = guard::Direction::kInput, .part_index = judged_part});
+        report_guard_verdict(*ctx.guard, verdict,
+                             {.request_id = req_info.request_id,
+                              .key_id = req_info.key_id,
+                              .client_ip = req_info.client,
+                              .policy = outcome.policy->name},
+                             ctx.metrics, guard::Direction::kInput);
+        const bool blocked = verdict.action == guard::GuardAction::kBlock;
+        ApiError refusal = blocked ? guard_refusal(verdict, "messages") : ApiError{};
+        outcome.verdict.merge(std::move(verdict));
+        if (blocked) {
+          refuse_early(ctx, req_info, exchange, refusal, reject_reason::kContentPolicy,
+                       {{"X-Servir-Guard", outcome.header()}});
+          return;
+        }
+        if (ctx.state.load() != ServingState::kReady) {
+          refuse_early(ctx, req_info, exchange,
+                       api_error(Status(ErrorCode::kUnavailable, "The server is shutting down.")),
+                       reject_reason::kNotReady);
+          return;
+        }
+        continue_completion(ctx, endpoint, req_body, req_info, exchange, std::move(outcome));
+      });
+  if (!st.ok()) {
+    refuse_early(ctx, info, exchange, api_error(st, {.request_id = info.request_id}), reject_reason::kNotReady);
+  }
+}
+
+}  // namespace
 
 }  // namespace servir::server

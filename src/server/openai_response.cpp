@@ -164,6 +164,14 @@ ojson ResponseAccumulator::chunk_base() const {
   return chunk;
 }
 
+std::string ResponseAccumulator::annotation_chunk(const nlohmann::ordered_json& fields) const {
+  ojson chunk = chunk_base();
+  chunk["choices"] = ojson::array();
+  if (include_usage_) chunk["usage"] = nullptr;
+  for (auto it = fields.begin(); it != fields.end(); ++it) chunk[it.key()] = it.value();
+  return dump(chunk);
+}
+
 ojson ResponseAccumulator::usage_json() const {
   const UsageCounts u = usage();
   ojson usage = ojson::object();

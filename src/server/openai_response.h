@@ -65,6 +65,11 @@ class ResponseAccumulator {
   UsageCounts usage() const;
   const std::string& id() const { return id_; }
 
+  // A stream chunk with "choices": [] and `fields` added (e.g. the guard's
+  // reason for a content_filter finish): clients that handle the usage
+  // chunk's empty choices handle it too.
+  std::string annotation_chunk(const nlohmann::ordered_json& fields) const;
+
   // The chat.completion / text_completion object; call once finished().
   nlohmann::ordered_json final_json() const;
   std::string final_body() const;  // final_json() dumped, invalid UTF-8 replaced

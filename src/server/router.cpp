@@ -280,6 +280,9 @@ class Router {
       ctx_.metrics.update_from_engine(backend->stats(), backend->drain_finished_samples());
     }
     ctx_.metrics.set_access_log_dropped(ctx_.access_log->dropped_lines());
+    if (ctx_.guard != nullptr && ctx_.guard->audit() != nullptr) {
+      ctx_.metrics.set_audit_log_dropped(ctx_.guard->audit()->dropped_lines());
+    }
     HttpResponse response{.status = 200, .content_type = "text/plain; version=0.0.4; charset=utf-8"};
     response.body = ctx_.metrics.render();
     response.headers.emplace_back("X-Request-Id", info.request_id);

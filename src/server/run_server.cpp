@@ -18,18 +18,30 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// SIGINT/SIGTERM are blocked in every thread (threads started later inherit
-// the mask) and taken synchronously by the main thread with sigtimedwait, so
-// no handler runs in an arbitrary thread.
+// SIGINT/SIGTERM (shut down) and SIGHUP (reload the guard policy, reopen
+// the logs) are blocked in every thread (threads started later inherit the
+// mask) and taken synchronously by the main thread with sigtimedwait, so no
+// handler runs in an arbitrary thread.
 sigset_t shutdown_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 
-// A pending SIGINT/SIGTERM within `timeout`: its number, or 0.
+void reload(ServerContext& ctx) {
+  ctx.access_log->reopen();
+  if (ctx.guard == nullptr) return;
+  if (Status st = ctx.guard->reload(); !st.ok()) {
+    spdlog::error("SIGHUP: the guard policy was not reloaded, the previous one stays: {}", st.message());
+  } else {
+    spdlog::warn("SIGHUP: guard policy reloaded, logs reopened");
+  }
+}
+
+// A pending signal within `timeout`: its number, or 0.
 int wait_signal(std::chrono::milliseconds timeout) {
   const sigset_t set = shutdown_signals();
   timespec ts{};
@@ -56,7 +68,8 @@ bool wait_until(Predicate done, std::chrono::milliseconds timeout, bool stop_on_
   while (!done()) {
     if (SteadyClock::now() >= deadline) return false;
     if (stop_on_signal) {
-      if (wait_signal(std::chrono::milliseconds(20)) != 0) return false;
+      const int sig = wait_signal(std::chrono::milliseconds(20));
+      if (sig == SIGINT || sig == SIGTERM) return false;
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -97,6 +110,24 @@ Status run_server(const ServerOptions& options, const std::string& metrics_model
   if (keys->enabled()) spdlog::info("auth: {} API key(s)", keys->size());
 
   ServerContext ctx(options, std::move(*keys), std::move(*access_log), metrics_model_name);
+  if (!options.guard_disabled) {
+    auto config = std::make_shared<guard::GuardConfig>(guard::GuardConfig::flag_only());
+    if (!options.guard_config_path.empty()) {
+      auto loaded = guard::GuardConfig::load(options.guard_config_path);
+      if (!loaded.ok()) return loaded.status();
+      *config = std::move(loaded).value();
+    }
+    std::unique_ptr<guard::AuditLog> audit;
+    if (!options.audit_log_path.empty()) {
+      auto opened = guard::AuditLog::open(options.audit_log_path);
+      if (!opened.ok()) return opened.status();
+      audit = std::move(opened).value();
+    }
+    ctx.guard = std::make_unique<ServerGuard>(std::move(config), options.guard_config_path, std::move(audit));
+    spdlog::info("guard: policy {}, audit log {}",
+                 options.guard_config_path.empty() ? "flag-only (default)" : options.guard_config_path,
+                 options.audit_log_path.empty() ? "off" : options.audit_log_path);
+  }
   HttpServerOptions http_options = options.http;
   http_options.on_refusal = [&ctx](std::string_view reason) { ctx.metrics.count_rejection(reason); };
   auto http = HttpServer::start(http_options, make_router(ctx));
@@ -109,6 +140,15 @@ Status run_server(const ServerOptions& options, const std::string& metrics_model
     return loaded.status();
   }
   if (loaded->model.created_unix_s == 0) loaded->model.created_unix_s = static_cast<std::int64_t>(std::time(nullptr));
+  if (ctx.guard != nullptr && ctx.guard->current()->config().uses_moderation() && !loaded->moderation_backend) {
+    (*http)->stop();
+    return Status(ErrorCode::kInvalidArgument,
+                  "--guard-config uses the moderation scanner, which needs a --guard-model");
+  }
+  ctx.moderation = ModerationModel{.backend = loaded->moderation_backend.get(),
+                                   .tokenizer = loaded->moderation_tokenizer,
+                                   .timeout = options.guard_model_timeout};
+  if (ctx.guard != nullptr) ctx.guard->set_moderation_available(loaded->moderation_backend != nullptr);
   ctx.set_ready(loaded->backend.get(), &loaded->model);
 
   const std::string& host = options.http.host;
@@ -118,11 +158,15 @@ Status run_server(const ServerOptions& options, const std::string& metrics_model
   std::fflush(stdout);
 
   int sig = 0;
-  while (sig == 0) sig = wait_signal(std::chrono::milliseconds(1000));
+  while (sig == 0 || sig == SIGHUP) {
+    if (sig == SIGHUP) reload(ctx);
+    sig = wait_signal(std::chrono::milliseconds(1000));
+  }
   spdlog::warn("received {}, draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 
   drain(ctx, **http, *loaded->backend);
   loaded->backend->stop();
+  if (loaded->moderation_backend) loaded->moderation_backend->stop();
   (*http)->stop();
   spdlog::warn("shut down cleanly");
   return {};

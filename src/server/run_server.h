@@ -27,6 +27,10 @@ struct LoadedModel {
   std::shared_ptr<void> owner;                 // keeps the weights, KV cache, tokenizer and template alive
   std::unique_ptr<GenerationBackend> backend;  // destroyed (engine stopped) before `owner`
   ServedModel model;
+  // --guard-model: the moderation classifier, when one is loaded (stopped
+  // before `owner` goes, like `backend`).
+  std::unique_ptr<GenerationBackend> moderation_backend;
+  const Tokenizer* moderation_tokenizer = nullptr;
 };
 
 using ModelLoader = std::function<Result<LoadedModel>()>;

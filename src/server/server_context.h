@@ -14,7 +14,9 @@
 #include "server/admission.h"
 #include "server/auth.h"
 #include "server/generation_backend.h"
+#include "server/moderation_call.h"
 #include "server/rate_limiter.h"
+#include "server/request_guard.h"
 #include "server/served_model.h"
 #include "server/server_metrics.h"
 #include "server/server_options.h"
@@ -47,6 +49,11 @@ struct ServerContext {
   std::atomic<GenerationBackend*> backend{nullptr};
   std::atomic<const ServedModel*> model{nullptr};
   std::atomic<std::uint64_t> request_counter{0};
+  // Guardrails (request_guard.h); null only in tests that build a context
+  // without one (then requests are not scanned).
+  std::unique_ptr<ServerGuard> guard;
+  // The moderation model (--guard-model); set before the server turns ready.
+  ModerationModel moderation;
 };
 
 // What the router learned about one request before its handler runs.

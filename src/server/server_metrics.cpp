@@ -42,6 +42,13 @@ double resident_memory_bytes() {
 
 }  // namespace
 
+namespace {
+// Rule scanners take microseconds per kilobyte; the top buckets catch a
+// scan that ran into its time bound.
+const std::vector<double> kGuardScanBuckets = {1e-5, 2.5e-5, 5e-5,   1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3,
+                                               5e-3, 1e-2,   2.5e-2, 5e-2, 0.1,    0.25, 1.0};
+}  // namespace
+
 ServerMetrics::ServerMetrics(std::string model_name, std::int64_t max_model_len)
     : model_name_(std::move(model_name)),
       running_(registry_.gauge("vllm:num_requests_running", "Number of requests in model execution batches.",
@@ -79,6 +86,9 @@ ServerMetrics::ServerMetrics(std::string model_name, std::int64_t max_model_len)
       access_log_dropped_(registry_.counter("servir_access_log_dropped_total",
                                             "Access log lines dropped because their destination did not keep up.",
                                             {{"model_name", model_name_}})),
+      audit_log_dropped_(registry_.counter("servir_audit_log_dropped_total",
+                                           "Guard audit log lines dropped because their destination did not keep up.",
+                                           {{"model_name", model_name_}})),
       ttft_(registry_.histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.",
                                 kTtftBuckets, {{"model_name", model_name_}})),
       itl_(registry_.histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.",
@@ -105,6 +115,12 @@ ServerMetrics::ServerMetrics(std::string model_name, std::int64_t max_model_len)
   // dashboard sees them (at 0) before the first rejection.
   finished_counter("stop");
   rejected_counter(reject_reason::kQueueFull);
+  registry_.counter(
+      "servir_guard_decisions_total", "Findings a guard policy acted on, by direction, scanner and action.",
+      {{"model_name", model_name_}, {"direction", "input"}, {"scanner", "injection"}, {"action", "block"}});
+  registry_.histogram("servir_guard_scan_seconds",
+                      "Time the guard's rule scanners took, per request (input) or stream step (output).",
+                      kGuardScanBuckets, {{"model_name", model_name_}, {"direction", "input"}});
 }
 
 Counter& ServerMetrics::finished_counter(std::string_view reason) {
@@ -154,6 +170,29 @@ void ServerMetrics::update_from_engine(const EngineStats& stats, const std::vect
     prompt_tokens_hist_.observe(s.prompt_tokens);
     generation_tokens_hist_.observe(s.generation_tokens);
   }
+}
+
+void ServerMetrics::count_guard_decision(std::string_view direction, std::string_view scanner,
+                                         std::string_view action) {
+  registry_
+      .counter("servir_guard_decisions_total", "Findings a guard policy acted on, by direction, scanner and action.",
+               {{"model_name", model_name_},
+                {"direction", std::string(direction)},
+                {"scanner", std::string(scanner)},
+                {"action", std::string(action)}})
+      .add(1);
+}
+
+void ServerMetrics::observe_guard_scan(std::string_view direction, double seconds) {
+  registry_
+      .histogram("servir_guard_scan_seconds",
+                 "Time the guard's rule scanners took, per request (input) or stream step (output).", kGuardScanBuckets,
+                 {{"model_name", model_name_}, {"direction", std::string(direction)}})
+      .observe(seconds);
+}
+
+void ServerMetrics::set_audit_log_dropped(std::uint64_t total) {
+  audit_log_dropped_.set_total(static_cast<double>(total));
 }
 
 void ServerMetrics::count_rejection(std::string_view reason) { rejected_counter(reason).add(1); }

@@ -33,6 +33,7 @@ inline constexpr std::string_view kUnauthenticated = "unauthenticated";
 inline constexpr std::string_view kRateLimited = "rate_limited";
 inline constexpr std::string_view kNotReady = "not_ready";
 inline constexpr std::string_view kTooManyConnections = "too_many_connections";
+inline constexpr std::string_view kContentPolicy = "content_policy";
 }  // namespace reject_reason
 
 class ServerMetrics {
@@ -49,6 +50,14 @@ class ServerMetrics {
   void count_auth_failure();
   // servir_access_log_dropped_total follows AccessLog::dropped_lines().
   void set_access_log_dropped(std::uint64_t total);
+  // servir_guard_decisions_total{direction,scanner,action}: one per finding
+  // a guard policy acted on; servir_guard_scan_seconds{direction}: the time
+  // the rule scanners took over one request's texts (input) or one step of
+  // a choice's stream (output).
+  void count_guard_decision(std::string_view direction, std::string_view scanner, std::string_view action);
+  void observe_guard_scan(std::string_view direction, double seconds);
+  // servir_audit_log_dropped_total follows AuditLog::dropped_lines().
+  void set_audit_log_dropped(std::uint64_t total);
 
   // Refreshes servir_process_resident_memory_bytes from /proc/self/statm,
   // then renders everything.
@@ -77,6 +86,7 @@ class ServerMetrics {
   Counter& rate_limited_;
   Counter& auth_failures_;
   Counter& access_log_dropped_;
+  Counter& audit_log_dropped_;
   Histogram& ttft_;
   Histogram& itl_;
   Histogram& e2e_;

@@ -33,6 +33,16 @@ struct ServerOptions {
   // is older than this.
   std::chrono::milliseconds health_stale{5'000};
 
+  // Guardrails (request_guard.h): --guard-config (YAML policies; none: the
+  // flag-only default), --audit-log (JSON lines, one per guard decision;
+  // none: no audit log), --no-guard (no scanning at all).
+  std::string guard_config_path;
+  std::string audit_log_path;
+  bool guard_disabled = false;
+  // --guard-model-timeout (seconds): how long a request waits for the
+  // moderation model's verdict (a late one is SCAN_INCOMPLETE).
+  std::chrono::milliseconds guard_model_timeout{10'000};
+
   std::string access_log_path;     // --access-log: JSON lines here instead of stderr
   bool log_prompts = false;        // --log-prompts: the prompt text goes into the access log
   bool enable_test_hooks = false;  // --enable-test-hooks: POST /debug/stall?ms=N stalls the engine

@@ -26,6 +26,8 @@ std::string_view error_code_name(ErrorCode code) {
       return "unauthenticated";
     case ErrorCode::kRateLimited:
       return "rate limited";
+    case ErrorCode::kPolicyViolation:
+      return "content policy violation";
     case ErrorCode::kUnavailable:
       return "unavailable";
     case ErrorCode::kIoError:

@@ -33,8 +33,9 @@ enum class ErrorCode : std::uint8_t {
   kContextLengthExceeded,
   kUnauthenticated,
   kRateLimited,
-  kUnavailable,  // not ready, draining
-  kIoError,      // the OS refused: open, read, mmap
+  kPolicyViolation,  // refused by a guard policy (content_policy_violation, 400)
+  kUnavailable,      // not ready, draining
+  kIoError,          // the OS refused: open, read, mmap
   kInternal,
 };
 

@@ -1,6 +1,7 @@
 // A scripted GenerationBackend for the transport tests: its own "engine
-// thread" emits one token ('a', id 97) per live request every `tick`, until
-// the request's max_tokens (finish "length") or an abort (finish "abort").
+// thread" emits one token per live request every `tick` (the pieces of
+// `script` in order when set, then 'a', id 97), until the request's
+// max_tokens (finish "length") or an abort (finish "abort").
 // Submit refuses with kResourceExhausted once `max_live` requests are live.
 #pragma once
 
@@ -32,6 +33,7 @@ class FakeBackend final : public GenerationBackend {
       return Status(ErrorCode::kResourceExhausted, "the queue is full");
     }
     submitted.push_back(request.id);
+    prompts.push_back(request.prompt);
     deadlines.push_back(request.deadline);
     Live live;
     live.request = std::move(request);
@@ -83,6 +85,11 @@ class FakeBackend final : public GenerationBackend {
     stall_until_.store((EngineClock::now() + duration).time_since_epoch().count());
   }
 
+  std::vector<std::vector<std::int32_t>> submitted_prompts() const {
+    std::lock_guard lock(mu_);
+    return prompts;
+  }
+
   std::vector<std::optional<EngineClock::time_point>> submitted_deadlines() const {
     std::lock_guard lock(mu_);
     return deadlines;
@@ -94,6 +101,10 @@ class FakeBackend final : public GenerationBackend {
   }
 
   std::atomic<int> max_live{1 << 30};
+  // Token texts every request emits first; set before submitting. With
+  // stop_after_script, a request finishes ("stop") once they are out.
+  std::vector<std::string> script;
+  bool stop_after_script = false;
 
  private:
   struct Live {
@@ -128,9 +139,16 @@ class FakeBackend final : public GenerationBackend {
         } else {
           if (it->emitted == 0) it->timings.first_scheduled = it->timings.first_token = EngineClock::now();
           delta.token_ids = {97};
-          delta.text.push_back('a');  // (= "a" trips GCC 12 -Wrestrict)
+          if (static_cast<std::size_t>(it->emitted) < script.size()) {
+            delta.text = script[static_cast<std::size_t>(it->emitted)];
+          } else {
+            delta.text.push_back('a');  // (= "a" trips GCC 12 -Wrestrict)
+          }
           ++it->emitted;
           if (it->emitted >= it->request.sampling.max_tokens) delta.finish_reason = FinishReason::kLength;
+          if (stop_after_script && static_cast<std::size_t>(it->emitted) >= script.size()) {
+            delta.finish_reason = FinishReason::kStop;
+          }
         }
         out.completion_tokens = it->emitted;
         const bool finished = delta.finish_reason != FinishReason::kNone;
@@ -151,6 +169,7 @@ class FakeBackend final : public GenerationBackend {
   std::condition_variable cv_;
   std::deque<Live> live_;
   std::vector<std::string> submitted;
+  std::vector<std::vector<std::int32_t>> prompts;
   std::vector<std::string> aborted;
   std::vector<std::optional<EngineClock::time_point>> deadlines;
   int rejected_ = 0;
