@@ -5,7 +5,8 @@
 // ("-", ".", "/", a space or non-breaking space, ") ", " (", " - "). Every
 // type reads a contiguous run of the chain's groups (a sub-chain) and says
 // whether its digits, group sizes and separators fit, checksums first. A
-// sub-chain may be cut from its chain only at a plain space, so the tail of
+// sub-chain may be cut from its chain only at a plain space or a '/' (as in
+// "ИНН/КПП 7707083893/773601001"), so the tail of
 // "2024-4111111111111111" is not a card; a chain glued to letters or digits
 // ("v1.2.3.4", "a716-446655440000", "12,5") yields nothing. Sub-chains span
 // at most 7 groups and 19 digits, so the work per group is bounded.
@@ -276,7 +277,9 @@ bool after_iban_group(std::string_view text, std::size_t pos) {
 bool ipv4_at(std::string_view text, const Chain& c, std::size_t* end) {
   if (c.groups.size() < 4 || c.plus || c.span_start != c.groups[0].start) return false;
   // "admin@10.0.0.1" is a host, not a glued number.
-  if (!c.left_ok && !(c.span_start > 0 && text[c.span_start - 1] == '@')) return false;
+  if (!c.left_ok && !(c.span_start > 0 && (text[c.span_start - 1] == '@' || text[c.span_start - 1] == '='))) {
+    return false;
+  }
   for (std::size_t i = 0; i < 3; ++i) {
     if (c.gaps[i] != ".") return false;
   }
@@ -296,6 +299,16 @@ bool ipv4_at(std::string_view text, const Chain& c, std::size_t* end) {
   return true;
 }
 
+// Four one-digit parts ("1.2.3.4") read as a version more often than as an
+// address, the public resolvers aside.
+double ipv4_base(std::string_view ip) {
+  if (ip.size() != 7) return 0.7;
+  for (std::string_view known : {"1.1.1.1", "8.8.8.8", "8.8.4.4", "9.9.9.9", "1.0.0.1"}) {
+    if (ip == known) return 0.7;
+  }
+  return 0.55;
+}
+
 void emit_chain(std::string_view text, const Chain& c, std::vector<PiiCandidate>& out) {
   std::size_t ip_end = 0;
   if (ipv4_at(text, c, &ip_end)) {
@@ -303,7 +316,7 @@ void emit_chain(std::string_view text, const Chain& c, std::vector<PiiCandidate>
                                .start = c.span_start,
                                .end = ip_end,
                                .rule = "pii.ip.v4",
-                               .base = 0.7,
+                               .base = ipv4_base(text.substr(c.span_start, ip_end - c.span_start)),
                                .context_at = c.span_start});
     return;
   }
@@ -319,7 +332,7 @@ void emit_chain(std::string_view text, const Chain& c, std::vector<PiiCandidate>
       start = c.span_start;
     } else if (c.gaps[i - 1] == " (") {
       start = c.groups[i].start - 1;
-    } else if (c.gaps[i - 1] != " ") {
+    } else if (c.gaps[i - 1] != " " && c.gaps[i - 1] != "/") {  // "ИНН/КПП 7707083893/773601001"
       continue;
     }
     s.digits.clear();
@@ -336,7 +349,7 @@ void emit_chain(std::string_view text, const Chain& c, std::vector<PiiCandidate>
       }
       s.digits.append(text.substr(g.start, g.end - g.start));
       s.sizes.push_back(g.end - g.start);
-      const bool end_ok = j + 1 == n || c.gaps[j] == " ";
+      const bool end_ok = j + 1 == n || c.gaps[j] == " " || c.gaps[j] == "/";
       if (!end_ok || s.digits.size() < 9) continue;
       verdicts.clear();
       evaluate(s, verdicts);

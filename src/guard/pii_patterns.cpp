@@ -295,8 +295,9 @@ void find_spanish_ids(std::string_view text, std::size_t from, std::size_t to, s
       }
       if (digits.size() != 8 || (j < text.size() && is_ascii_digit(text[j]))) continue;
       if (j < text.size() && (text[j] == '-' || text[j] == ' ')) ++j;
-      if (j >= text.size() || !is_upper(text[j]) || word_char_at(text, j + 1)) continue;
-      id = digits + text[j];
+      // The check letter is upper-case by rule; people type it lower-case too.
+      if (j >= text.size() || !is_ascii_alpha(text[j]) || word_char_at(text, j + 1)) continue;
+      id = digits + static_cast<char>(text[j] & ~0x20);
       if (es_dni_valid(id)) {
         out.push_back(PiiCandidate{.type = PiiType::kNif,
                                    .start = i,
@@ -317,7 +318,8 @@ void find_spanish_ids(std::string_view text, std::size_t from, std::size_t to, s
     if (j == std::string_view::npos) continue;
     if (j < text.size() && text[j] == '-') ++j;
     if (j >= text.size() || !is_ascii_alnum(text[j]) || word_char_at(text, j + 1)) continue;
-    id.push_back(text[j]);
+    id.push_back(is_ascii_alpha(text[j]) && (c == 'X' || c == 'Y' || c == 'Z') ? static_cast<char>(text[j] & ~0x20)
+                                                                               : text[j]);
     if (c == 'X' || c == 'Y' || c == 'Z') {
       if (es_nie_valid(id)) {
         out.push_back(PiiCandidate{.type = PiiType::kNie,
