@@ -335,7 +335,7 @@ PayloadSearch find_payloads(std::string_view text, std::size_t max_decoded_bytes
   Collector out(max_decoded_bytes, result);
   find_base64(text, out);
   find_hex(text, out);
-  find_escaped_runs(text, PayloadEncoding::kUrl, 3, url_escape_at, out);
+  find_escaped_runs(text, PayloadEncoding::kUrl, 2, url_escape_at, out);
   find_escaped_runs(text, PayloadEncoding::kHtml, 2, html_reference_at, out);
   return result;
 }

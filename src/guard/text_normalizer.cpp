@@ -638,7 +638,7 @@ struct TextNormalizer::Impl {
           j += 2;
           ++letters;
         }
-        if (letters >= 4) {
+        if (letters >= 3) {
           std::u32string run;
           std::vector<const Cp*> src;
           for (std::size_t k = i; k <= j; k += 2) {
