@@ -230,6 +230,8 @@ def dni():
     n = random.randint(0, 99999999)
     d = "%08d" % n
     letter = DNI_LETTERS[n % 23]
+    if random.random() < 0.05:
+        letter = letter.lower()
     r = random.random()
     if r < 0.6:
         return d + letter
@@ -328,6 +330,12 @@ def phone(lang):
             lambda: "+33 1 %s %s %s %s" % (nd(2), nd(2), nd(2), nd(2)),
             lambda: "+39 06 %s %s" % (nd(4), nd(4)),
             lambda: "+61 2 %s %s" % (nd(4), nd(4)),
+            lambda: "+44 (0)20 %s %s" % (nd(4), nd(4)),
+            lambda: "030 %s" % nd(8),
+            lambda: "+1.%s.%s.%s" % (us(), ex(), nd(4)),
+            lambda: "%s %s %s" % (us(), ex(), nd(4)),
+            lambda: "+39 333 %s %s" % (nd(3), nd(4)),
+            lambda: "01 %s %s %s %s" % (nd(2), nd(2), nd(2), nd(2)),
         ],
         "es": [
             lambda: "6%s %s %s" % (nd(2), nd(3), nd(3)),
@@ -344,6 +352,10 @@ def phone(lang):
             lambda: "(11) 9%s-%s" % (nd(4), nd(4)),
             lambda: "+57 310 %s %s" % (nd(3), nd(4)),
             lambda: "+56 9 %s %s" % (nd(4), nd(4)),
+            lambda: "(+34) 6%s %s %s %s" % (nd(2), nd(2), nd(2), nd(2)),
+            lambda: "900 %s %s" % (nd(3), nd(3)),
+            lambda: "(55) %s-%s" % (nd(4), nd(4)),
+            lambda: "+34-6%s-%s-%s" % (nd(2), nd(3), nd(3)),
         ],
         "ru": [
             lambda: "+7 (9%s) %s-%s-%s" % (nd(2), nd(3), nd(2), nd(2)),
@@ -356,6 +368,9 @@ def phone(lang):
             lambda: "+375 29 %s-%s-%s" % (nd(3), nd(2), nd(2)),
             lambda: "+380 44 %s %s %s" % (nd(3), nd(2), nd(2)),
             lambda: "+49 151 %s" % nd(8),
+            lambda: "+7(9%s)%s" % (nd(2), nd(7)),
+            lambda: "8 800 %s-%s-%s" % (nd(3), nd(2), nd(2)),
+            lambda: "8(9%s)%s-%s-%s" % (nd(2), nd(3), nd(2), nd(2)),
         ],
     }
     return random.choice(choices[lang])()
@@ -390,6 +405,13 @@ def neg_value(lang):
         lambda: "#%d" % random.randint(10000, 99999999),
         lambda: "%d %03d %03d" % (random.randint(1, 99), random.randint(0, 999), random.randint(0, 999)),
         lambda: "%d:%02d" % (random.randint(0, 23), random.randint(0, 59)),
+        lambda: "%d.%d.%d.%d" % (random.randint(1, 20), random.randint(0, 9), random.randint(10000, 30000),
+                                 random.randint(1000, 9999)),
+        lambda: "%.4f, %.4f" % (random.uniform(-90, 90), random.uniform(-180, 180)),
+        lambda: "%s%07d" % (random.choice("ABCDEFGH"), random.randint(0, 9999999)),
+        lambda: "%d%02d%02d%02d%02d%02d" % (random.randint(2000, 2030), random.randint(1, 12), random.randint(1, 28),
+                                           random.randint(0, 23), random.randint(0, 59), random.randint(0, 59)),
+        lambda: "%d" % random.randint(1_600_000_000_000, 1_800_000_000_000),
     ]
     return random.choice(kinds)()
 
@@ -473,6 +495,14 @@ TEMPLATES = {
         "Dial {T:PHONE_NUMBER} for reservations.",
         "fax: {T:PHONE_NUMBER}",
         "Your tracking number is {NEG}.",
+        "Hi team, I'm reachable on {T:PHONE_NUMBER} or {T:EMAIL_ADDRESS}.",
+        "Our London desk: {T:PHONE_NUMBER}",
+        "client ip={T:IP_ADDRESS} user-agent=curl/8.1",
+        "Upgrade to {NEG} before {NEG}; python {NEG}",
+        "Paid with {T:CREDIT_CARD} yesterday, receipt {ORDER}.",
+        "beneficiary account {T:IBAN_CODE}",
+        "{T:EMAIL_ADDRESS} wrote: the build {NEG} is broken",
+        "Coordinates {NEG}, elevation 667 m, product code {ORDER}.",
     ],
     "es": [
         "Mi DNI es {T:ES_NIF} y mi teléfono es {T:PHONE_NUMBER}.",
@@ -501,6 +531,12 @@ TEMPLATES = {
         "Envíame los datos a {T:EMAIL_ADDRESS} y confirma por whatsapp al {T:PHONE_NUMBER}.",
         "El proveedor ruso con INN {T:RU_INN} emitió la factura {ORDER}.",
         "Referencia del expediente: {NEG}.",
+        "Atención al cliente: {T:PHONE_NUMBER} (de 9 a 18 h).",
+        "Titular con D.N.I. {T:ES_NIF}, domicilio en Sevilla.",
+        "Sociedad con NIF {T:ES_CIF}, inscrita el {NEG}.",
+        "Permiso de residencia {T:ES_NIE}; contacto {T:EMAIL_ADDRESS}.",
+        "Total del pedido: {PRICE}. Código de producto {ORDER}.",
+        "El router tiene la IP {T:IP_ADDRESS}.",
     ],
     "ru": [
         "Мой телефон {T:PHONE_NUMBER}, звоните после шести.",
@@ -529,6 +565,13 @@ TEMPLATES = {
         "Контактный телефон: {T:PHONE_NUMBER}, e-mail: {T:EMAIL_ADDRESS}.",
         "Клиент из Испании, DNI {T:ES_NIF}, телефон {T:PHONE_NUMBER}.",
         "Карта {NEG} заблокирована.",
+        "ИНН/КПП {T:RU_INN}/773601001",
+        "ИП Иванов И.И., ИНН {T:RU_INN}, ОГРНИП {T:RU_OGRN}",
+        "Горячая линия {T:PHONE_NUMBER}, звонок бесплатный.",
+        "Страховой номер (СНИЛС) {T:RU_SNILS}.",
+        "Адрес сервера — {T:IP_ADDRESS}",
+        "Версия прошивки {NEG}, сборка {NEG}.",
+        "Итого к оплате: {PRICE}, заказ {ORDER}.",
     ],
 }
 

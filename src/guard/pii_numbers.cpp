@@ -213,7 +213,8 @@ void phone(const Sub& s, std::vector<Verdict>& v) {
   }
   if (n >= 10 && d.compare(0, 2, "00") == 0 && n - 2 >= 8 && n - 2 <= 15 &&
       starts_with_country_code(std::string_view(d).substr(2), &cc_len) && (s.sizes[0] == 2 || s.sizes[0] >= 4)) {
-    v.push_back({PiiType::kPhone, "pii.phone.intl", 0.6});
+    // "0034 612 345 678"; written without groups it needs context.
+    v.push_back({PiiType::kPhone, "pii.phone.intl", groups > 1 ? 0.6 : 0.35});
     return;
   }
   if (n < 9 || n > 13) return;
@@ -247,6 +248,10 @@ void phone(const Sub& s, std::vector<Verdict>& v) {
                   (s.sizes_are({1, 3, 3, 2, 2}) || s.sizes_are({1, 3, 3, 4}) || s.sizes_are({1, 3, 7}));
   const bool fr = n == 10 && d[0] == '0' && d[1] != '0' && s.sizes_are({2, 2, 2, 2, 2});
   const bool known = nanp || ru || fr || es_mobile;
+  // Two groups are an area code and a number ("030 12345678", "07700
+  // 900123"): the area code starts with the trunk 0 or is in parentheses.
+  // "2021-11170" is a year and a serial.
+  if (groups == 2 && !known && d[0] != '0' && !s.parens) return;
   // Dots separate phone groups in French and North American writing only;
   // other dotted runs are dates, versions and outline numbers.
   if (dotted && !fr && !(nanp && groups == 3)) return;

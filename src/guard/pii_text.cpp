@@ -103,7 +103,10 @@ ContextLexicon::ContextLexicon(std::initializer_list<Entry> entries) {
   words_.reserve(entries.size());
   for (const Entry& e : entries) {
     Word w;
-    fold_case_append(e.word, w.text);
+    std::string_view word = e.word;
+    w.whole = !word.empty() && word.back() == '$';
+    if (w.whole) word.remove_suffix(1);
+    fold_case_append(word, w.text);
     w.category = e.category;
     if (w.text.empty()) continue;
     by_first_byte_[static_cast<unsigned char>(w.text[0])].push_back(static_cast<int>(words_.size()));
@@ -118,7 +121,9 @@ void ContextLexicon::for_each_match(std::string_view folded, Visit visit) const 
     if (bucket.empty() || word_char_before(folded, p)) continue;
     for (int idx : bucket) {
       const Word& w = words_[static_cast<std::size_t>(idx)];
-      if (folded.compare(p, w.text.size(), w.text) == 0) visit(w, p);
+      if (folded.compare(p, w.text.size(), w.text) != 0) continue;
+      if (w.whole && word_char_at(folded, p + w.text.size())) continue;
+      visit(w, p);
     }
   }
 }

@@ -34,8 +34,10 @@ bool word_char_at(std::string_view text, std::size_t pos);
 void fold_case_append(std::string_view in, std::string& out);
 
 // Context words: a keyword counts when it starts a word of the (folded)
-// window; it may end inside one, so "карт" matches "картой" and "tel"
-// matches "teléfono". Categories are small integers the caller defines.
+// window; it may end inside one, so "карт" matches "картой" and "teléf"
+// matches "teléfono". A keyword written with a trailing '$' ("tel$") must be
+// a whole word ("tel", "tel.", not "telefonica"). Categories are small
+// integers the caller defines.
 class ContextLexicon {
  public:
   static constexpr int kMaxCategories = 24;
@@ -58,6 +60,7 @@ class ContextLexicon {
   struct Word {
     std::string text;
     int category;
+    bool whole;  // must end a word too
   };
   template <typename Visit>
   void for_each_match(std::string_view folded, Visit visit) const;
