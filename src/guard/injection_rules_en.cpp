@@ -116,19 +116,22 @@ void add_english(std::vector<InjectionRule>& r) {
       "further) (?:say|notice|tell you)|(?:for|in) (?:this|the following) (?:conversation|chat)|now on)";
   add_rule(r, "injection.new_instructions.en", F::kNewInstructions, 0.6,
            "\\b" + from_now +
-               ",? (?:you (?:are|will be|shall be|become|'re|act as|play|must act|will act|will pretend|are going to "
-               "(?:act|be|pretend|play))|your (?:name|role|new|only|sole|purpose|job|task|goal) )");
+               ",? (?:you (?:will be|shall be|become|act as|play|must act|will act|will pretend|are going to (?:act|be|"
+               "pretend|play)|(?:are|'re) (?:an? |my |the |called|named|no longer|free|unrestricted|unfiltered|"
+               "uncensored|jailbroken|dan\\b|in \\S+ mode|now an? ))|your (?:name|role|new|only|sole|purpose|job|task|"
+               "goal) )");
   add_rule(r, "injection.new_instructions.en.weak", F::kNewInstructions, 0.4,
            "\\b" + from_now +
-               ",? (?:you (?:will|must|shall|should|have to|need to|can|may|'ll|are to|answer|respond|"
+               ",? (?:you (?:are|'re|will|must|shall|should|have to|need to|can|may|'ll|are to|answer|respond|"
                "reply|always|never|only|no longer|do not|don't))");
   add_rule(r, "injection.new_instructions.en", F::kNewInstructions, 0.75,
            "\\byour (?:new|real|true|actual|only|updated|revised|primary|main|sole|current) (?:instructions?|task|role|"
            "goal|objective|purpose|mission|directives?|rules|job|identity|name|persona|prompt|orders|programming|"
            "function) (?:is|are|will be|from now|now|:)");
   add_rule(r, "injection.new_instructions.en", F::kNewInstructions, 0.6,
-           "(?:^|[\\n.!:]\\s*|\\b(?:here are|these are|follow|the|your) )(?:new|updated|revised|real|true|actual|"
-           "secret|override|admin|hidden|additional|important|urgent|priority|emergency) (?:instructions?|rules|"
+           "(?:^|[\\n.!:]\\s*|\\b(?:here are|these are|follow|the|your) )(?:(?:new|updated|revised|real|true|actual|"
+           "secret|override|admin|hidden|additional|important|urgent|priority|emergency|critical|mandatory) ){1,2}"
+           "(?:instructions?|rules|"
            "directives?|system prompt|orders|task|commands?|guidelines)\\s*[:\\-]");
   add_rule(r, "injection.new_instructions.en", F::kNewInstructions, 0.75,
            "\\byou are no longer (?:an? |the |bound|restricted|limited|constrained|required|obligated|obliged|subject|"
@@ -164,6 +167,25 @@ void add_english(std::vector<InjectionRule>& r) {
            "\\b(?:now|next),? (?:you (?:will|must|should) )?(?:focus on|concentrate on) (?:a |the )?(?:new|different|"
            "following) task");
 
+  add_rule(r, "injection.new_instructions.en.weak", F::kNewInstructions, 0.45,
+           "(?:^|[.!?\\n] ?)(?:and |ok,? |okay,? |so,? )?now,? you(?: are|'re) (?:\\S+ ?){1,3}[,.!]");
+  add_rule(r, "injection.new_instructions.en.weak", F::kNewInstructions, 0.4,
+           "\\b(?:completely|fully|totally|deeply) (?:absorbed|immersed|lost) in (?:your|the|this|that) (?:role|"
+           "character|persona)\\b");
+  add_rule(r, "injection.new_instructions.en.weak", F::kNewInstructions, 0.35,
+           "\\bfrom now on,? (?:answer|respond|reply|act|speak|talk|write|behave)\\b");
+  add_rule(
+      r, "injection.new_instructions.en", F::kNewInstructions, 0.5,
+      "\\b(?:you (?:only )?(?:obey|answer to|serve|listen to) (?:only )?me\\b|obey only me\\b|you work for me now)");
+  add_rule(r, "injection.new_instructions.en", F::kNewInstructions, 0.6,
+           "\\b(?:your|the|all) (?:guidelines|rules|instructions|policies|policy|programming|restrictions|filters|"
+           "directives) (?:have|has) (?:now )?(?:been )?(?:updated|changed|modified|revised|lifted|relaxed|removed|"
+           "disabled|suspended|replaced|rewritten)\\b");
+  add_rule(r, "injection.new_instructions.en.weak", F::kNewInstructions, 0.45,
+           "\\b(?:stop everything|(?:attention|achtung)\\W{1,3}stop)\\b");
+  add_rule(r, "injection.new_instructions.en.weak", F::kNewInstructions, 0.35,
+           "\\bjust (?:print|say|output|write|type|respond with|reply with)\\b");
+
   // --- exfiltration ------------------------------------------------------
   const std::string reveal =
       "(?:reveal|print|show|display|output|repeat|recite|echo|dump|leak|expose|disclose|share|tell|give|write|type|"
@@ -181,7 +203,7 @@ void add_english(std::vector<InjectionRule>& r) {
                "(?:of )?(?:what(?:'s| is) in )?(?:your|ur|its)(?: (?:full|entire|complete|exact|whole|real|actual|"
                "verbatim|current|raw|own|original|initial|secret|hidden))* " +
                sys_obj + "\\b");
-  add_rule(r, "injection.exfiltrate.en", F::kExfiltrate, 0.55,
+  add_rule(r, "injection.exfiltrate.en", F::kExfiltrate, 0.45,
            "\\b" + reveal +
                " (?:me |us )?(?:back )?(?:(?:all|everything|exactly|verbatim) )?(?:of )?the(?: (?:full|"
                "entire|complete|exact|whole|real|actual|verbatim|current|raw))* " +
@@ -199,6 +221,20 @@ void add_english(std::vector<InjectionRule>& r) {
            "conversation|characters|tokens) )?(?:above|before this|preceding|prior to this|(?:that )?(?:came|comes|"
            "appears?|was written|were written|is written) (?:before|above|prior)|at the (?:start|beginning|top) of "
            "(?:this|the|our) (?:conversation|chat|prompt|context))");
+  add_rule(r, "injection.exfiltrate.en", F::kExfiltrate, 0.75,
+           "\\b(?:first|last|initial|opening) (?:\\d+|few|two|three|five|ten|hundred) (?:words|lines|characters|"
+           "tokens|sentences|paragraphs) (?:of|in|from) (?:your|the|this) (?:system |initial |original )?(?:prompt|"
+           "instructions|system message|context|conversation|message)");
+  add_rule(r, "injection.exfiltrate.en", F::kExfiltrate, 0.6,
+           "\\b(?:what|everything|anything) (?:was|is|were|has been) (?:written|said|stated|typed|given) (?:at the "
+           "(?:very )?(?:top|beginning|start)|above this|before this|prior to this)");
+  add_rule(r, "injection.exfiltrate.en", F::kExfiltrate, 0.6,
+           "\\b(?:repeat|print|output|show|display|dump|copy|list|reveal|quote|echo|write out) (?:me )?(?:back )?"
+           "(?:all |everything |exactly |verbatim )?(?:(?:in|from|of|that is in) )?(?:your|the) (?:entire |whole |"
+           "full |current )?(?:context window|context|memory|system message|initial message|hidden text|prompt "
+           "text|preamble)\\b");
+  add_rule(r, "injection.exfiltrate.en", F::kExfiltrate, 0.6,
+           "\\b(?:above|before) this (?:message|line|text|point|sentence)\\b");
   add_rule(r, "injection.exfiltrate.en", F::kExfiltrate, 0.6,
            "\\b(?:starting|begin(?:ning)?|start) with [\"']?(?:you are|you're|your name is|i am|system)\\b");
   add_rule(r, "injection.exfiltrate.en.weak", F::kExfiltrate, 0.3, "\\b(?:verbatim|word for word|word-for-word)\\b");
@@ -263,11 +299,12 @@ void add_english(std::vector<InjectionRule>& r) {
            "its|their|ethical|moral|content|safety|usual|typical|normal|standard|openai's|openai|such|kind of|sort "
            "of|legal|societal) )*(?:restrictions?|filters?|filtering|censorship|guidelines|limitations?|boundaries|"
            "constraints|policies|morals?|morality|ethics|safeguards|guardrails|principles|limits|rules|values|"
-           "conscience|scruples)\\b");
+           "conscience|scruples|remorse|regrets?|empathy|content polic(?:y|ies))\\b");
   add_rule(r, "injection.jailbreak.en", F::kJailbreak, 0.6,
            "\\b(?:you|ai|assistant|chatbot|model|bot|it|he|she|they|character|persona|dan|version) (?:has|have|had|"
            "will have|with|that has|who has|now have|now has) (?:absolutely )?no (?:(?:ethical|moral|content|"
-           "safety|kind of|sort of|such) ){0,2}(?:restrictions|filters|guidelines|limitations|boundaries|"
+           "safety|kind of|sort of|such) ){0,2}(?:content polic(?:y|ies)|usage "
+           "polic(?:y|ies)|policies|restrictions|filters|guidelines|limitations|boundaries|"
            "constraints|morals|ethics|rules|limits|censorship|ethical|moral|principles|filter|scruples)");
   add_rule(r, "injection.jailbreak.en", F::kJailbreak, 0.65,
            "\\b(?:you|ai|assistant|chatbot|model|bot|it|character|persona|dan) (?:(?:is|are|will be|will no longer "
@@ -300,6 +337,8 @@ void add_english(std::vector<InjectionRule>& r) {
            "\\b(?:never|don't|do not|must not|won't|without|will not|cannot|can't|not) (?:ever )?(?:say|saying|"
            "respond with|respond by saying|tell me|reply with|include|add) (?:that )?(?:you(?:'re| are)? (?:sorry|"
            "unable)|i'm sorry|i am sorry|sorry|you can'?t|i can'?t|i cannot|as an ai|you cannot)");
+  add_rule(r, "injection.jailbreak.refusal", F::kJailbreak, 0.45,
+           "\\bwithout (?:ever )?(?:refusing|any refusals?|declining|saying no|objecting)\\b");
   add_rule(r, "injection.jailbreak.refusal", F::kJailbreak, 0.4,
            "\\b(?:never|don't|do not|without|no|must not|won't|will not) (?:(?:include|add|give|adding|including|"
            "giving|provide|mention|any|ever) )*(?:warnings?|disclaimers?|moralizing|moralising|moral lectures?|"
@@ -335,8 +374,28 @@ void add_english(std::vector<InjectionRule>& r) {
   add_rule(r, "injection.jailbreak.persona", F::kJailbreak, 0.7,
            "\\baim(?: |,|:)(?:stands|is an?|which stands|will|never|always|doesn't|does not)|"
            "\\bniccolo machiavelli\\b.{0,200}\\b(?:character|chatbot|unfiltered|amoral|aim)\\b");
-  add_rule(r, "injection.jailbreak.persona", F::kJailbreak, 0.55,
-           "\\bevil (?:confidant|confidante|assistant|ai|bot|twin|version|alter ego|persona|side|chatbot)\\b");
+  add_rule(r, "injection.jailbreak.en", F::kJailbreak, 0.65,
+           "\\b(?:you are|you're|act as|be|become|play|pretend to be|as) an? (?:\\S+ )?(?:ai|assistant|chatbot|"
+           "model|bot|language model|llm|entity|persona) (?:without|with no|that has no|who has no|free of|free "
+           "from|with zero) (?:any )?(?:limits|limitations|restrictions|filters|rules|boundaries|morals|ethics|"
+           "censorship|guidelines|constraints|content policy)\\b");
+  add_rule(r, "injection.jailbreak.en", F::kJailbreak, 0.7,
+           "\\b(?:safety|filters?|censorship|moderation|guardrails?|restrictions?|ethics|content[_ ]filter|"
+           "safe[_ ]mode)\\s*[=:]\\s*(?:off|false|0|disabled|none|no)\\b");
+  add_rule(r, "injection.jailbreak.hypothetical", F::kJailbreak, 0.6,
+           "\\bhypothetical (?:response|answer)\\b.{0,200}\\b(?:perspective|character|detailed|step by step|"
+           "rewrite)\\b");
+  add_rule(r, "injection.jailbreak.en", F::kJailbreak, 0.7,
+           "\\b(?:two|2) (?:different |separate |distinct )?(?:ways|responses|answers|replies)\\b.{0,250}\\b"
+           "(?:without regard|regardless|illegal|unfiltered|uncensored|no filters?|no restrictions|jailbr|dan\\b|"
+           "developer mode|opposite)");
+  add_rule(r, "injection.jailbreak.en", F::kJailbreak, 0.55,
+           "\\bwithout (?:regard(?:ing)?|caring|considering|thinking about) (?:to |of |about )?(?:whether|if) "
+           "(?:it'?s|it is|it's|they are|something is) (?:\\S+ )?(?:illegal|unethical|immoral|harmful|dangerous|"
+           "legal|ethical|moral)");
+  add_rule(
+      r, "injection.jailbreak.persona", F::kJailbreak, 0.55,
+      "\\bevil (?:\\S+ )?(?:confidant|confidante|assistant|ai|bot|twin|version|alter ego|persona|side|chatbot)\\b");
   add_rule(r, "injection.jailbreak.tokens", F::kJailbreak, 0.6,
            "\\b(?:you (?:have|will (?:have|lose|receive|start with|get))|you start with|you currently have) \\d+ "
            "tokens\\b|\\btokens? (?:will be )?(?:deducted|taken away|removed|lost)\\b");
@@ -344,7 +403,7 @@ void add_english(std::vector<InjectionRule>& r) {
            "\\b(?:immerse yourself (?:into|in) the role|you are about to immerse yourself)\\b");
   add_rule(r, "injection.jailbreak.en", F::kJailbreak, 0.6,
            "\\b(?:completely|totally|fully|100%|utterly) (?:amoral|unfiltered|uncensored|unrestricted|unethical|"
-           "immoral|unbiased and unfiltered)\\b|\\b(?:amoral|unfiltered|uncensored|unethical|immoral) and "
+           "immoral|unbiased and unfiltered|unhinged)\\b|\\b(?:amoral|unfiltered|uncensored|unethical|immoral) and "
            "(?:amoral|unfiltered|uncensored|unethical|unrestricted|immoral|uncaring)\\b");
   add_rule(r, "injection.jailbreak.en", F::kJailbreak, 0.7,
            "\\b(?:simulate|emulate|roleplay as|role-play as|play the role of|pretend to be|act like|act as|become|"

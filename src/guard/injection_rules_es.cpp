@@ -10,7 +10,8 @@ const std::string kVerb =
     "olvidate|descarta|descarte|descartar|desestima|desestimar|omite|omitir|omita|pasa por alto|pasar por alto|"
     "haz caso omiso (?:a|de)|hacer caso omiso (?:a|de)|no (?:sigas|siga|sigan|hagas caso (?:a|de)|tengas en cuenta|"
     "tomes en cuenta|obedezcas|respetes|cumplas)|deja de (?:seguir|obedecer|cumplir|respetar)|anula|anular|"
-    "salta(?:te)?|saltar(?:te)?|borra|elimina|desobedece|prescinde de|sobrescribe|deshazte de|no hagas caso (?:a|de))";
+    "salta(?:te)?|saltar(?:te)?|borra|elimina|desobedece|prescinde de|sobrescribe|deshazte de|no hagas caso (?:a|de)|"
+    "no hagas caso|deja de lado|dejes de lado|aparta|pon a un lado|no tomes en cuenta|no respetes)";
 const std::string kFill =
     "(?:todas?|todos?|las?|los?|tus|sus|mis|cualquier|cualesquiera|de|del|el|estas?|esos?|esas?|cada|una?|unas|"
     "unos|completamente|por completo|absolutamente)";
@@ -18,7 +19,8 @@ const std::string kQual =
     "(?:anteriores|anterior|previas?|previos?|de arriba|de antes|precedentes?|originales?|iniciales?|del sistema|"
     "de sistema|recibidas|dadas|proporcionadas|antiguas|viejas|pasadas|primeras|existentes|actuales|programadas|"
     "predeterminadas|que (?:te )?(?:dieron|han dado|dio|dado|recibiste|tienes|te di|te he dado|se te dieron|"
-    "te fueron dadas)|mencionadas|ya dadas|hasta ahora|hasta este momento)";
+    "te fueron dadas)|mencionadas|ya dadas|hasta ahora|hasta este momento|con (?:las|los) que te (?:programaron|"
+    "entrenaron|configuraron|crearon|disenaron))";
 const std::string kNoun =
     "(?:instrucciones|instruccion|indicaciones|indicacion|reglas|regla|normas|directrices|directriz|ordenes|orden|"
     "comandos|pautas|restricciones|limitaciones|prompts?|mensajes?|contexto|consignas|politicas|programacion|"
@@ -90,10 +92,12 @@ void add_spanish(std::vector<InjectionRule>& r) {
                ",? (?:tu )?(?:eres|seras|vas a (?:ser|actuar|fingir|hacer de|interpretar)|"
                "actuaras|actua(?:s|ras)? como|te (?:llamas|llamaras|comportaras)|tu nombre (?:es|sera)|tu (?:nuevo|"
                "unico) (?:rol|papel|objetivo|proposito|nombre|trabajo)|interpretaras|te convertiras)");
-  add_rule(r, "injection.new_instructions.es.weak", F::kNewInstructions, 0.4,
-           "\\b" + from_now +
-               ",? (?:tu |usted )?(?:responderas|responde|contesta|debes|deberas|tienes que|"
-               "tendras que|solo|no|nunca|siempre|hablaras|escribiras|obedeceras|seguiras|haras)\\b");
+  add_rule(
+      r, "injection.new_instructions.es.weak", F::kNewInstructions, 0.4,
+      "\\b" + from_now +
+          ",? (?:tu |usted )?(?:responderas|responde|contesta|debes|deberas|tienes que|"
+          "tendras que|solo|no|nunca|siempre|hablaras|escribiras|obedeceras|seguiras|haras|respondes|contestas|hablas|"
+          "actuas|escribes)\\b");
   add_rule(r, "injection.new_instructions.es", F::kNewInstructions, 0.75,
            "\\b(?:tus|sus) (?:nuevas|verdaderas|reales|unicas|actuales|autenticas) (?:instrucciones|reglas|ordenes|"
            "directrices|tareas|directivas|indicaciones|normas) (?:son|seran|:)|\\btu (?:nueva|verdadera|unica|real) "
@@ -134,6 +138,30 @@ void add_spanish(std::vector<InjectionRule>& r) {
   add_rule(r, "injection.new_instructions.es.weak", F::kNewInstructions, 0.35,
            "\\b(?:ahora|a continuacion),? (?:concentrate|centrate|enfocate) en (?:una|la) (?:nueva|otra|siguiente) "
            "tarea");
+
+  add_rule(r, "injection.new_instructions.es.weak", F::kNewInstructions, 0.45,
+           "(?:^|[.!?\\n] ?)(?:y |bien,? |ok,? |vale,? )?ahora,? (?:tu )?eres (?:\\S+ ?){1,3}[,.!]");
+  add_rule(r, "injection.new_instructions.es.weak", F::kNewInstructions, 0.4,
+           "\\b(?:completamente|totalmente|muy) (?:metid[oa]|inmers[oa]|absort[oa]|sumergid[oa]) en (?:tu|el|su|este) "
+           "(?:papel|personaje|rol)\\b");
+  add_rule(r, "injection.new_instructions.es", F::kNewInstructions, 0.6,
+           "(?:^|[\\n.!:]\\s*)(?:(?:nuevas|verdaderas|reales|secretas|importantes|urgentes|actualizadas) ){1,2}"
+           "(?:instrucciones|reglas|ordenes|directrices|indicaciones)(?: (?:nuevas|importantes|urgentes|secretas|"
+           "actualizadas))?\\s*[:\\-]");
+  add_rule(r, "injection.new_instructions.es", F::kNewInstructions, 0.5,
+           "\\b(?:(?:solo|unicamente) (?:me )?obedeces|obedeces (?:solo|unicamente) a mi|me obedeces solo a mi|"
+           "obedeceme solo a mi)\\b");
+  add_rule(r, "injection.new_instructions.es", F::kNewInstructions, 0.6,
+           "\\b(?:tus|las) (?:reglas|directrices|instrucciones|politicas|normas|restricciones) (?:han sido|fueron|"
+           "estan|quedan) (?:actualizadas|cambiadas|modificadas|eliminadas|levantadas|suspendidas|desactivadas)");
+  add_rule(r, "injection.jailbreak.dan", F::kJailbreak, 0.7,
+           "\\b(?:eres|ahora eres|seras|actua como|actuaras como) dan\\b");
+  add_rule(r, "injection.exfiltrate.es", F::kExfiltrate, 0.75,
+           "\\b(?:primeras|ultimas) (?:\\d+|cien|diez|cinco) (?:palabras|lineas|frases|caracteres|tokens) (?:de|del) "
+           "(?:tu|el|su) (?:prompt|instrucciones|mensaje del sistema|contexto)");
+  add_rule(r, "injection.exfiltrate.es", F::kExfiltrate, 0.6,
+           "\\b(?:por encima de|antes de) este (?:mensaje|texto|punto)\\b|\\b(?:repite|muestra|imprime|copia|"
+           "escribe)(?:me)? (?:todo )?(?:lo que hay |lo que esta )?en tu (?:contexto|memoria|prompt)\\b");
 
   // --- exfiltration ------------------------------------------------------
   const std::string reveal =

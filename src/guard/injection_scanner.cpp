@@ -13,7 +13,7 @@
 //  3. Overlapping hits form one cluster with the best hit's rule and score.
 //  4. Signals add up: a cluster's final score is
 //        1 - (1 - s) * prod_j (1 - 0.6 * s_j)
-//     over the best cluster of each *other* rule id (top 3, s_j >= 0.25).
+//     over the best cluster of each *other* rule (top 3, s_j >= 0.25).
 //     One ambiguous phrase stays low (0.3-0.45); two independent weak cues
 //     reach ~0.5; a strong phrase (0.85-0.9) stands on its own.
 //  5. Findings below 0.25 are not reported.
@@ -193,25 +193,24 @@ class InjectionScanner final : public Scanner {
         clusters.push_back(c);
       }
     }
-    // Best cluster per rule id, for combination.
-    std::vector<std::pair<std::string_view, double>> best;
+    // Best cluster per rule, for combination (rules sharing an id are
+    // different phrasings: they add up; one rule repeated does not).
+    std::vector<std::pair<std::size_t, double>> best;
     for (const Cluster& c : clusters) {
-      const std::string_view id = rules[c.rule].id;
-      auto it = std::find_if(best.begin(), best.end(), [&](const auto& p) { return p.first == id; });
+      auto it = std::find_if(best.begin(), best.end(), [&](const auto& p) { return p.first == c.rule; });
       if (it == best.end()) {
-        best.emplace_back(id, c.score);
+        best.emplace_back(c.rule, c.score);
       } else {
         it->second = std::max(it->second, c.score);
       }
     }
     std::sort(best.begin(), best.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     for (Cluster& c : clusters) {
-      const std::string_view id = rules[c.rule].id;
       double keep = 1.0 - c.score;
       std::size_t used = 0;
       for (const auto& [other, s] : best) {
         if (used == kCombineOthers || s < 0.25) break;
-        if (other == id) continue;
+        if (other == c.rule) continue;
         keep *= 1.0 - kCombineWeight * s;
         ++used;
       }
