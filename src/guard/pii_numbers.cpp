@@ -94,6 +94,23 @@ bool glued_after(std::string_view text, std::size_t pos) {
   return n == '%';
 }
 
+// "555-123-4567x123", "... ext. 12": an extension after a phone number does
+// not glue it to a word (the span stops before it).
+bool phone_extension_at(std::string_view text, std::size_t pos) {
+  std::size_t i = pos;
+  if (i < text.size() && (text[i] == 'x' || text[i] == 'X')) {
+    ++i;
+  } else {
+    return false;
+  }
+  std::size_t digits = 0;
+  while (i < text.size() && is_ascii_digit(text[i])) {
+    ++i;
+    ++digits;
+  }
+  return digits >= 1 && digits <= 6 && !word_char_at(text, i);
+}
+
 // ITU-T E.164 country codes: 1 and 7; the assigned two-digit codes; and
 // the zones whose three-digit codes are assigned.
 bool is_two_digit_cc(int cc) {
@@ -212,7 +229,7 @@ void phone(const Sub& s, std::vector<Verdict>& v) {
     return;
   }
   if (n >= 10 && d.compare(0, 2, "00") == 0 && n - 2 >= 8 && n - 2 <= 15 &&
-      starts_with_country_code(std::string_view(d).substr(2), &cc_len) && (s.sizes[0] == 2 || s.sizes[0] >= 4)) {
+      starts_with_country_code(std::string_view(d).substr(2), &cc_len) && s.sizes[0] >= 2) {
     // "0034 612 345 678"; written without groups it needs context.
     v.push_back({PiiType::kPhone, "pii.phone.intl", groups > 1 ? 0.6 : 0.35});
     return;
@@ -254,7 +271,7 @@ void phone(const Sub& s, std::vector<Verdict>& v) {
   if (groups == 2 && !known && d[0] != '0' && !s.parens) return;
   // Dots separate phone groups in French and North American writing only;
   // other dotted runs are dates, versions and outline numbers.
-  if (dotted && !fr && !(nanp && groups == 3)) return;
+  if (dotted && !fr && !s.sizes_are({3, 3, 4})) return;
   v.push_back({PiiType::kPhone, "pii.phone.national", known ? 0.6 : 0.5});
 }
 
@@ -427,7 +444,7 @@ void find_numbers(std::string_view text, std::size_t from, std::size_t to, std::
       chain.gaps.push_back(gap);
       j = next;
     }
-    chain.right_ok = !glued_after(text, j);
+    chain.right_ok = !glued_after(text, j) || phone_extension_at(text, j);
     chain.right_port = j + 1 < text.size() && text[j] == ':' && is_ascii_digit(text[j + 1]);
     // Unbalanced parentheses: a lone "(" opening the chain is not part of it.
     if (chain.span_start < i && !chain.gaps.empty() && chain.gaps[0][0] != ')') {

@@ -17,6 +17,9 @@ constexpr std::array<std::string_view, kPiiTypeCount> kTypeNames = {
 // Context categories: one per PiiType (its positive words), then these.
 constexpr int kNegative = kPiiTypeCount;  // order numbers, versions, prices, ...
 constexpr int kCurrency = kPiiTypeCount + 1;
+// "number", "número", "номер": weak evidence for a phone number only.
+constexpr int kNumberWord = kPiiTypeCount + 2;
+constexpr double kNumberWordBoost = 0.2;
 
 int cat(PiiType t) { return static_cast<int>(t); }
 
@@ -165,6 +168,11 @@ const ContextLexicon& lexicon() {
       {"registration number", cat(PiiType::kOgrn)},
       {"state registration", cat(PiiType::kOgrn)},
       {"реквизит", cat(PiiType::kOgrn)},
+      {"number", kNumberWord},
+      {"número", kNumberWord},
+      {"numero", kNumberWord},
+      {"numéro", kNumberWord},
+      {"номер", kNumberWord},
       // Negative: numbers that are not about a person.
       {"order", kNegative},
       {"invoice", kNegative},
@@ -344,6 +352,9 @@ class PiiScanner final : public Scanner {
       double score = c.base;
       if (before[t] >= 0) score += kWeights[t].boost * proximity(before[t]);
       if (before[kNegative] >= 0) score -= kWeights[t].penalty * proximity(before[kNegative]);
+      if (c.type == PiiType::kPhone && before[t] < 0 && before[kNumberWord] >= 0) {
+        score += kNumberWordBoost * proximity(before[kNumberWord]);
+      }
       folded_window(text, c.end, kAfterWindowBytes, /*after=*/true, window);
       const ContextLexicon::Distances after = lexicon().first_from_start(window);
       if (after[t] >= 0 && before[t] < 0) score += 0.5 * kWeights[t].boost;

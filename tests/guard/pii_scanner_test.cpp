@@ -55,6 +55,8 @@ TEST(PiiScanner, PhoneNumbersInManyFormats) {
     EXPECT_EQ(found(text), (Found{{"PHONE_NUMBER", phone}})) << text;
   }
   EXPECT_EQ(found("Mi teléfono es 612345678."), (Found{{"PHONE_NUMBER", "612345678"}}));
+  EXPECT_EQ(found("Phone 555-123-4567x123 (desk)"), (Found{{"PHONE_NUMBER", "555-123-4567"}}));
+  EXPECT_EQ(found("Mi número es 612345678"), (Found{{"PHONE_NUMBER", "612345678"}}));
   EXPECT_EQ(found("Мой телефон 89161234567"), (Found{{"PHONE_NUMBER", "89161234567"}}));
 }
 
