@@ -236,7 +236,11 @@ void phone(const Sub& s, std::vector<Verdict>& v) {
   }
   if (n < 9 || n > 13) return;
   if (groups == 1) {
-    if (n <= 12) v.push_back({PiiType::kPhone, "pii.phone.national", 0.3});
+    // Unbroken digits are a phone only with context; the shapes of Spanish
+    // mobiles, Russian 8-9xx and North American numbers need a little less.
+    const bool shaped = (n == 9 && (d[0] == '6' || d[0] == '7')) || (n == 11 && d[0] == '8' && d[1] == '9') ||
+                        (n == 10 && d[0] >= '2' && d[3] >= '2');
+    if (n <= 12) v.push_back({PiiType::kPhone, "pii.phone.national", shaped ? 0.35 : 0.3});
     return;
   }
   if (groups > 6 || s.sizes.back() < 2) return;

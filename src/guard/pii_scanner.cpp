@@ -192,6 +192,12 @@ const ContextLexicon& lexicon() {
       {"версия", kNegative},
       {"версии", kNegative},
       {"build", kNegative},
+      {"бик$", kNegative},
+      {"окпо$", kNegative},
+      {"оквэд$", kNegative},
+      {"октмо$", kNegative},
+      {"bic$", kNegative},
+      {"swift", kNegative},
       {"code", kNegative},
       {"código", kNegative},
       {"codigo", kNegative},
@@ -356,8 +362,10 @@ class PiiScanner final : public Scanner {
         score += kNumberWordBoost * proximity(before[kNumberWord]);
       }
       folded_window(text, c.end, kAfterWindowBytes, /*after=*/true, window);
+      // Words after the end of the sentence are about what follows.
+      if (const std::size_t stop = window.find_first_of(".!?;\n"); stop != std::string::npos) window.resize(stop);
       const ContextLexicon::Distances after = lexicon().first_from_start(window);
-      if (after[t] >= 0 && before[t] < 0) score += 0.5 * kWeights[t].boost;
+      if (after[t] >= 0 && after[t] <= 8 && before[t] < 0) score += 0.5 * kWeights[t].boost;
       if (after[kCurrency] >= 0 && after[kCurrency] <= 2) score -= kWeights[t].penalty;
       score = std::clamp(score, 0.0, 1.0);
       if (score >= options_.score_threshold) kept.push_back({&c, score});
