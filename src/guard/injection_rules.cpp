@@ -111,6 +111,32 @@ RuleMatcher::RuleMatcher(std::vector<InjectionRule> rules) : rules_(std::move(ru
 RuleMatcher::~RuleMatcher() = default;
 
 void RuleMatcher::match(std::string_view view, std::vector<RuleHit>& hits, std::size_t max_hits_per_rule) const {
+  // Long texts are matched in chunks cut at line ends (else sentence ends,
+  // else spaces): each rule that passes a chunk's atom filter then scans
+  // that chunk only, not the whole text. No rule spans a line end.
+  if (view.size() <= kChunkBytes) {
+    match_chunk(view, 0, hits, max_hits_per_rule);
+    return;
+  }
+  std::size_t pos = 0;
+  while (pos < view.size()) {
+    std::size_t end = std::min(view.size(), pos + kChunkBytes);
+    if (end < view.size()) {
+      const std::string_view window = view.substr(pos + kChunkBytes / 2, end - pos - kChunkBytes / 2);
+      std::size_t cut = window.rfind('\n');
+      if (cut == std::string_view::npos) cut = window.rfind(". ");
+      if (cut == std::string_view::npos) cut = window.rfind(' ');
+      if (cut != std::string_view::npos) end = pos + kChunkBytes / 2 + cut + 1;
+      // Never cut inside a UTF-8 sequence.
+      while (end > pos + 1 && (static_cast<unsigned char>(view[end]) & 0xC0) == 0x80) --end;
+    }
+    match_chunk(view.substr(pos, end - pos), pos, hits, max_hits_per_rule);
+    pos = end;
+  }
+}
+
+void RuleMatcher::match_chunk(std::string_view view, std::size_t offset, std::vector<RuleHit>& hits,
+                              std::size_t max_hits_per_rule) const {
   const re2::StringPiece text(view.data(), view.size());
   std::vector<int> atom_hits;
   std::vector<int> candidates;
@@ -137,7 +163,7 @@ void RuleMatcher::match(std::string_view view, std::vector<RuleHit>& hits, std::
       pos = end > start ? end : start + 1;
       while (start < end && trimmable(static_cast<unsigned char>(view[start]))) ++start;
       while (end > start && trimmable(static_cast<unsigned char>(view[end - 1]))) --end;
-      if (end > start) hits.push_back(RuleHit{.rule = rule, .start = start, .end = end});
+      if (end > start) hits.push_back(RuleHit{.rule = rule, .start = offset + start, .end = offset + end});
     }
   }
 }

@@ -21,7 +21,8 @@
 //
 // Matching: one RE2::Set pass over the view finds the rules' literal atoms
 // (RE2's FilteredRE2); only rules whose atoms all occur run, one pass each,
-// for their spans. Linear in the text.
+// for their spans. Linear in the text; long texts go in chunks of
+// ~2 KB cut at line ends, so a rule scans only the chunks with its atoms.
 #pragma once
 
 #include <cstddef>
@@ -81,6 +82,11 @@ class RuleMatcher {
 
  private:
   struct Compiled;
+  static constexpr std::size_t kChunkBytes = 2048;
+
+  void match_chunk(std::string_view view, std::size_t offset, std::vector<RuleHit>& hits,
+                   std::size_t max_hits_per_rule) const;
+
   std::vector<InjectionRule> rules_;
   std::vector<std::string> broken_;
   std::size_t atom_count_ = 0;

@@ -295,8 +295,16 @@ class InjectionScanner final : public Scanner {
   void report_rot13(const NormalizedText& view, const std::vector<Cluster>& plain, const ScanContext& ctx,
                     std::vector<Finding>& out) const {
     static constexpr std::string_view kNames[] = {"rot13", "rot-13", "rot 13", "caesar", "cesar", "цезар"};
+    // rot13 of common words ("the", "and", "you", "ignore", "previous",
+    // "instructions", "system", "prompt", "forget", "disregard"): without
+    // one of them or the name there is nothing to decode.
+    static constexpr std::string_view kRotWords[] = {"gur ",     "naq ",   "lbh",    "vtaber", "cerivbhf",
+                                                     "vafgehpg", "flfgrz", "cebzcg", "sbetrg", "qvfertneq"};
     bool named = false;
     for (std::string_view n : kNames) named |= view.text.find(n) != std::string::npos;
+    bool rotated_words = named;
+    for (std::string_view w : kRotWords) rotated_words = rotated_words || view.text.find(w) != std::string::npos;
+    if (!rotated_words) return;
     const std::string rotated = rot13(view.text);
     bool meta = false;
     for (Cluster c : evaluate(rotated, ctx.source, meta)) {
