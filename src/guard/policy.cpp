@@ -248,7 +248,7 @@ Result<GuardConfig> GuardConfig::parse(std::string_view yaml_text) {
     if (!root.IsMap()) fail("guard config", root, "the top level must be a mapping");
     GuardConfig config;
     std::vector<PolicyNode> nodes;
-    std::string default_name = "default";
+    std::string default_name;  // "": the policy named "default", else the first one
     for (const auto& item : root) {
       const std::string key = scalar(item.first, "guard config");
       if (key == "limits") {
@@ -285,8 +285,11 @@ Result<GuardConfig> GuardConfig::parse(std::string_view yaml_text) {
     std::vector<int> state(nodes.size(), 0);
     for (std::size_t i = 0; i < nodes.size(); ++i)
       build_policy(nodes, i, config.policies_, state, 0, config.key_policy_);
+    const bool named = !default_name.empty();
+    if (!named) default_name = "default";
     auto it = std::find_if(config.policies_.begin(), config.policies_.end(),
                            [&](const GuardPolicy& p) { return p.name == default_name; });
+    if (it == config.policies_.end() && !named) it = config.policies_.begin();
     if (it == config.policies_.end()) {
       fail("default_policy", root, fmt::format("no policy named '{}'", default_name));
     }

@@ -6,7 +6,8 @@
 //   limits:
 //     max_scan_bytes: 1048576   # bytes of one text a scanner reads; more is SCAN_INCOMPLETE
 //     scan_timeout_ms: 100      # per text and scanner
-//   default_policy: strict      # the policy of keys not listed (and of a server without keys)
+//   default_policy: strict      # the policy of keys not listed (and of a server without keys);
+//                               # absent: the policy named "default", else the first one
 //   policies:
 //     strict:
 //       input:

@@ -97,12 +97,17 @@ TEST(OutputFilter, NothingOfASecretLeaksBeforeTheBlock) {
   Guard guard(config_from(kOutputPolicy), testing::needle_scanners());
   OutputFilter filter(guard, guard.config().default_policy().output, 0, {});
   std::string sent;
-  for (char c : std::string("ok sk-")) sent += filter.push(std::string(1, c)).released;
+  bool blocked = false;
+  for (char c : std::string("ok sk-abc")) {
+    auto step = filter.push(std::string(1, c));
+    sent += step.released;
+    blocked = blocked || step.blocked;
+  }
+  EXPECT_TRUE(blocked);
+  EXPECT_TRUE(filter.blocked());
   EXPECT_EQ(sent, "ok ");
-  auto step = filter.push("abc");
-  EXPECT_TRUE(step.blocked);
-  EXPECT_TRUE(step.released.empty());
   EXPECT_TRUE(filter.push(" more").released.empty()) << "a blocked choice sends nothing more";
+  EXPECT_TRUE(filter.finish().released.empty());
 }
 
 TEST(OutputFilter, PlaceholdersAreRestoredAcrossSplits) {
