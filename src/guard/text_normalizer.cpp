@@ -405,6 +405,7 @@ struct TextNormalizer::Impl {
     std::size_t next_check = kDeadlineCheckBytes;
     bool in_flag = false;  // inside U+1F3F4 + tag characters (a subdivision flag)
     std::size_t pending_zero_width = 0;
+    std::size_t pending_joiners = 0;  // of those, ZWNJ and ZWJ
     std::size_t bidi_total = 0;
     auto note = [](std::size_t& count, std::size_t& first, std::size_t& last, std::size_t s, std::size_t e) {
       if (count++ == 0) first = s;
@@ -428,9 +429,14 @@ struct TextNormalizer::Impl {
       if (kind == Hidden::kNone) {
         if (pending_zero_width > 0) {
           if (!out.empty() && u_isalpha(static_cast<UChar32>(out.back().c)) && u_isalpha(static_cast<UChar32>(c))) {
-            h.zero_width_in_word += pending_zero_width;
+            // ZWNJ/ZWJ and soft hyphens have real uses (Persian, Indic
+            // scripts, hyphenation): inside words of Latin, Greek or
+            // Cyrillic letters only the other zero-width characters count.
+            const bool alphabetic = out.back().c < 0x530 && c < 0x530;
+            h.zero_width_in_word += alphabetic ? pending_zero_width : pending_zero_width - pending_joiners;
           }
           pending_zero_width = 0;
+          pending_joiners = 0;
         }
         in_flag = c == 0x1F3F4;
         out.push_back(Cp{c, s, e});
@@ -440,7 +446,9 @@ struct TextNormalizer::Impl {
         case Hidden::kZeroWidth:
           if (c == 0xFEFF && s == 0) break;  // a byte-order mark
           note(h.zero_width, h.zero_width_start, h.zero_width_end, s, e);
+          if (c == 0xAD) break;  // a soft hyphen splits a word for layout, not for hiding
           ++pending_zero_width;
+          if (c == 0x200C || c == 0x200D) ++pending_joiners;
           break;
         case Hidden::kBidiOverride:
           ++h.bidi_override;

@@ -55,12 +55,14 @@ struct NormalizedText {
 
 // What step 1 found: counts of dropped characters and their original spans.
 struct HiddenCharacters {
-  std::size_t zero_width = 0;          // U+200B..U+200F, U+2060..U+2064, U+FEFF (not at 0), soft hyphen
-  std::size_t zero_width_in_word = 0;  // of those, between two letters
-  std::size_t bidi_override = 0;       // U+202D LRO, U+202E RLO
-  std::size_t bidi_other = 0;          // U+202A..U+202C embeddings, U+2066..U+2069 isolates
-  std::size_t tag = 0;                 // U+E0000..U+E007F outside flag emoji
-  std::size_t other = 0;               // other default ignorables (variation selectors excluded)
+  std::size_t zero_width = 0;  // U+200B..U+200F, U+2060..U+2064, U+FEFF (not at 0), soft hyphen
+  // Of those, between two letters: soft hyphens never, ZWNJ/ZWJ only
+  // between Latin/Greek/Cyrillic letters (Persian and Indic text needs them).
+  std::size_t zero_width_in_word = 0;
+  std::size_t bidi_override = 0;  // U+202D LRO, U+202E RLO
+  std::size_t bidi_other = 0;     // U+202A..U+202C embeddings, U+2066..U+2069 isolates
+  std::size_t tag = 0;            // U+E0000..U+E007F outside flag emoji
+  std::size_t other = 0;          // other default ignorables (variation selectors excluded)
   // [first, last) original byte span of each kind above, when count > 0.
   std::size_t zero_width_start = 0, zero_width_end = 0;
   std::size_t bidi_start = 0, bidi_end = 0;

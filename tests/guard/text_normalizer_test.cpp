@@ -41,6 +41,13 @@ TEST(TextNormalizer, DropsZeroWidthInsideWords) {
   expect_consistent_map(text, r.view);
 }
 
+TEST(TextNormalizer, JoinersInPersianAndSoftHyphensAreNotHiding) {
+  // "می‌خواهم" (Persian, ZWNJ after the prefix) and a hyphenation point.
+  EXPECT_EQ(normalizer().normalize("\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645").hidden.zero_width_in_word, 0u);
+  EXPECT_EQ(normalizer().normalize("Donau\u00ADdampf\u00ADschiff").hidden.zero_width_in_word, 0u);
+  EXPECT_EQ(normalizer().normalize("ig\u200Cnore").hidden.zero_width_in_word, 1u);
+}
+
 TEST(TextNormalizer, FullwidthAndMathLettersBecomeAscii) {
   EXPECT_EQ(view_of("\uFF29\uFF27\uFF2E\uFF2F\uFF32\uFF25"), "ignore");                          // ＩＧＮＯＲＥ
   EXPECT_EQ(view_of("\U0001D422\U0001D420\U0001D427\U0001D428\U0001D42B\U0001D41E"), "ignore");  // bold
