@@ -462,13 +462,26 @@ void add_english(std::vector<InjectionRule>& r) {
            "review|parse|index)\\w* (?:this|these|the|that)\\b",
            0.6);
   add_rule(r, "injection.indirect.en", F::kIndirect, 0.3,
-           "\\b(?:the |any |all )?(?:ai|assistant|model|chatbot|llm|agent|bot|language model)s? (?:reading this |"
-           "processing this )?(?:must|should|shall|is required to|needs to|has to|will now|are required to|are "
-           "instructed to|is instructed to) (?:now |always |only |immediately )?(?:ignore|respond|reply|say|include|"
-           "output|stop|tell|inform|send|recommend|rate|describe|disregard|forget|praise|mention|append|add|insert)\\b",
+           "\\b(?:the |any |all |every )?(?:\\S+ )?(?:ai|assistant|model|chatbot|llm|agent|bot|language model|"
+           "system)s? (?:(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|indexing|that reads|that "
+           "processes|which reads|who reads) (?:this|it|these|the)\\S* (?:\\S+ )?)?(?:must|should|shall|is "
+           "required to|needs to|has to|will now|are required to|are instructed to|is instructed to) (?:now "
+           "|always |only |immediately )?(?:ignore|respond|reply|say|include|output|stop|tell|inform|send|"
+           "recommend|rate|describe|disregard|forget|praise|mention|append|add|insert|print|reveal|write|"
+           "translate|delete|forward|email|call|visit|open)\\b",
            0.65);
+  add_rule(r, "injection.indirect.en", F::kIndirect, 0.4,
+           "\\b(?:the user|the owner|your owner|the admin|the administrator|the developer|your developer|the "
+           "operator|openai|the company)s? (?:has|have) (?:already )?(?:authorized|authorised|allowed|permitted|"
+           "asked|instructed|requested|approved) you to\\b",
+           0.75);
   add_rule(r, "injection.indirect.en", F::kIndirect, 0.35,
-           "\\b(?:hidden|secret|embedded|invisible) (?:instructions?|prompt|message|command)s? (?:for|to) (?:the )?"
+           "\\b(?:do not|don't|never) (?:mention|reveal|disclose|acknowledge|reference|repeat) (?:this|these|the) "
+           "(?:message|instructions?|note|text|comment|request|email|prompt)\\b",
+           0.7);
+  add_rule(r, "injection.indirect.en", F::kIndirect, 0.35,
+           "\\b(?:hidden|secret|embedded|invisible) (?:instructions?|prompt|message|command|text|note)s? (?:for|to) "
+           "(?:the |any |all )?(?:\\S+ )?"
            "(?:" +
                kAi + ")\\b",
            0.8);

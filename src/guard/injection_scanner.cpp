@@ -10,7 +10,8 @@
 //     hit x0.55; without meta talk a quoted hit is x0.85. Role markers in
 //     code spans are x0.4 (documentation of a template). Developer/god
 //     "mode" rules are x0.3 next to devices, browsers and games.
-//  3. Overlapping hits form one cluster with the best hit's rule and score.
+//  3. Overlapping hits form one cluster with the best hit's rule; the other
+//     rules in it add 1 - (1 - s) * prod(1 - 0.4 s_k).
 //  4. Signals add up: a cluster's final score is
 //        1 - (1 - s) * prod_j (1 - 0.6 * s_j)
 //     over the best cluster of each *other* rule (top 3, s_j >= 0.25).
@@ -40,6 +41,7 @@ namespace {
 
 constexpr double kMinReportScore = 0.25;
 constexpr double kCombineWeight = 0.6;
+constexpr double kOverlapWeight = 0.4;
 constexpr std::size_t kCombineOthers = 3;
 constexpr double kMinPayloadScore = 0.4;
 constexpr double kMinRot13Score = 0.5;
@@ -183,16 +185,40 @@ class InjectionScanner final : public Scanner {
       scored.push_back(Cluster{.start = h.start, .end = h.end, .rule = h.rule, .score = s});
     }
     std::sort(scored.begin(), scored.end(), [](const Cluster& a, const Cluster& b) { return a.start < b.start; });
+    // Overlapping hits of different rules back each other up, with less
+    // weight than separate phrases: x = 1 - (1 - best) * prod(1 - 0.4 s),
+    // over hits that reach past the best hit's span (a sub-phrase of the
+    // same words is no second opinion).
     std::vector<Cluster> clusters;
+    std::vector<Cluster> members;  // hits of the last cluster
+    auto close_cluster = [&] {
+      if (clusters.empty()) return;
+      Cluster& c = clusters.back();
+      const auto best = std::max_element(members.begin(), members.end(),
+                                         [](const Cluster& a, const Cluster& b) { return a.score < b.score; });
+      double keep = 1.0 - c.score;
+      std::vector<std::size_t> used;
+      for (const Cluster& m : members) {
+        if (m.rule == best->rule || (m.start >= best->start && m.end <= best->end)) continue;
+        if (std::find(used.begin(), used.end(), m.rule) != used.end()) continue;
+        used.push_back(m.rule);
+        keep *= 1.0 - kOverlapWeight * m.score;
+      }
+      c.score = 1.0 - keep;
+      members.clear();
+    };
     for (const Cluster& c : scored) {
       if (!clusters.empty() && c.start < clusters.back().end) {
         Cluster& last = clusters.back();
         last.end = std::max(last.end, c.end);
         if (c.score > last.score) last.score = c.score, last.rule = c.rule;
       } else {
+        close_cluster();
         clusters.push_back(c);
       }
+      members.push_back(c);
     }
+    close_cluster();
     // Best cluster per rule, for combination (rules sharing an id are
     // different phrasings: they add up; one rule repeated does not).
     std::vector<std::pair<std::size_t, double>> best;
