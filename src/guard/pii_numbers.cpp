@@ -228,6 +228,10 @@ void phone(const Sub& s, std::vector<Verdict>& v) {
     v.push_back({PiiType::kPhone, "pii.phone.e164", 0.85});
     return;
   }
+  // The SNILS layout ("123-456-789 01") with a failed checksum is no phone.
+  if (s.sizes_are({3, 3, 3, 2})) return;
+  // Nor is the SSN layout ("666-22-1234") with a number the SSA never issues.
+  if (s.sizes_are({3, 2, 4})) return;
   if (n >= 10 && d.compare(0, 2, "00") == 0 && n - 2 >= 8 && n - 2 <= 15 &&
       starts_with_country_code(std::string_view(d).substr(2), &cc_len) && s.sizes[0] >= 2) {
     // "0034 612 345 678"; written without groups it needs context.
@@ -244,10 +248,6 @@ void phone(const Sub& s, std::vector<Verdict>& v) {
     return;
   }
   if (groups > 6 || s.sizes.back() < 2) return;
-  // The SNILS layout ("123-456-789 01") with a failed checksum is no phone.
-  if (s.sizes_are({3, 3, 3, 2})) return;
-  // Nor is the SSN layout ("666-22-1234") with a number the SSA never issues.
-  if (s.sizes_are({3, 2, 4})) return;
   for (std::size_t i = 1; i < groups; ++i) {
     if (s.sizes[i] < 2 && !(i == 1 && groups >= 4)) return;  // "+54 9 11 ..." style single digits only early
     if (s.sizes[i] > 5 && !(groups == 2 && i == 1 && s.sizes[i] <= 8)) return;

@@ -1,5 +1,7 @@
 #include "guard/pii_scanner.h"
 
+#include <unicode/uchar.h>
+
 #include <algorithm>
 #include <array>
 #include <unordered_map>
@@ -248,6 +250,9 @@ const ContextLexicon& lexicon() {
       {"expediente", kNegative},
       {"ticket", kNegative},
       {"commit", kNegative},
+      {"коммит", kNegative},
+      {"хеш", kNegative},
+      {"хэш", kNegative},
       {"checksum", kNegative},
       {"hash", kNegative},
       {"uuid", kNegative},
@@ -280,6 +285,13 @@ const ContextLexicon& lexicon() {
 
 constexpr std::size_t kSegmentBytes = 16 * 1024;
 constexpr std::size_t kAfterWindowBytes = 24;
+
+// Whether an upper-case letter (any script) starts at `pos`.
+bool starts_sentence(std::string_view text, std::size_t pos) {
+  std::size_t len = 0;
+  const char32_t cp = utf8_code_point_at(text, pos, &len);
+  return u_isupper(static_cast<UChar32>(cp)) != 0;
+}
 
 class PiiScanner final : public Scanner {
  public:
@@ -345,8 +357,15 @@ class PiiScanner final : public Scanner {
         // that number ("phone +34 612 345 678. Meeting on 1763635105").
         std::size_t from =
             c.context_at > options_.context_window_bytes ? c.context_at - options_.context_window_bytes : 0;
+        // Nor does it reach into the previous sentence ("... call me. Commit 1725199433").
         for (std::size_t k = c.context_at; k > from; --k) {
-          if (is_ascii_digit(text[k - 1])) {
+          const char ch = text[k - 1];
+          if (is_ascii_digit(ch)) {
+            from = k;
+            break;
+          }
+          if ((ch == '.' || ch == '!' || ch == '?') && k + 1 < c.context_at && text[k] == ' ' &&
+              starts_sentence(text, k + 1)) {
             from = k;
             break;
           }
