@@ -110,16 +110,19 @@ RuleMatcher::RuleMatcher(std::vector<InjectionRule> rules) : rules_(std::move(ru
 
 RuleMatcher::~RuleMatcher() = default;
 
-void RuleMatcher::match(std::string_view view, std::vector<RuleHit>& hits, std::size_t max_hits_per_rule) const {
+std::size_t RuleMatcher::match(std::string_view view, std::vector<RuleHit>& hits, std::size_t max_hits_per_rule,
+                               std::chrono::steady_clock::time_point deadline) const {
   // Long texts are matched in chunks cut at line ends (else sentence ends,
   // else spaces): each rule that passes a chunk's atom filter then scans
   // that chunk only, not the whole text. No rule spans a line end.
   if (view.size() <= kChunkBytes) {
     match_chunk(view, 0, hits, max_hits_per_rule);
-    return;
+    return view.size();
   }
+  const bool check_deadline = deadline != std::chrono::steady_clock::time_point::max();
   std::size_t pos = 0;
   while (pos < view.size()) {
+    if (check_deadline && std::chrono::steady_clock::now() >= deadline) return pos;
     std::size_t end = std::min(view.size(), pos + kChunkBytes);
     if (end < view.size()) {
       const std::string_view window = view.substr(pos + kChunkBytes / 2, end - pos - kChunkBytes / 2);
@@ -133,6 +136,7 @@ void RuleMatcher::match(std::string_view view, std::vector<RuleHit>& hits, std::
     match_chunk(view.substr(pos, end - pos), pos, hits, max_hits_per_rule);
     pos = end;
   }
+  return view.size();
 }
 
 void RuleMatcher::match_chunk(std::string_view view, std::size_t offset, std::vector<RuleHit>& hits,

@@ -25,6 +25,7 @@
 // ~2 KB cut at line ends, so a rule scans only the chunks with its atoms.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -76,9 +77,13 @@ class RuleMatcher {
   // Rules whose pattern failed to compile (ids); empty in a healthy build.
   const std::vector<std::string>& broken_rules() const { return broken_; }
 
-  // Appends the hits in `view` (at most `max_hits_per_rule` per rule), spans
-  // trimmed of leading/trailing spaces and punctuation.
-  void match(std::string_view view, std::vector<RuleHit>& hits, std::size_t max_hits_per_rule = 8) const;
+  // Appends the hits in `view` (at most `max_hits_per_rule` per rule and
+  // chunk), spans trimmed of leading/trailing spaces and punctuation.
+  // Returns the bytes of `view` matched: less than its size when `deadline`
+  // passed between two chunks.
+  std::size_t match(
+      std::string_view view, std::vector<RuleHit>& hits, std::size_t max_hits_per_rule = 8,
+      std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max()) const;
 
  private:
   struct Compiled;

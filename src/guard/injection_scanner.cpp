@@ -122,7 +122,12 @@ class InjectionScanner final : public Scanner {
     }
     const NormalizedText& view = normalized.view;
     bool meta = false;
-    const std::vector<Cluster> clusters = evaluate(view.text, ctx.source, meta);
+    std::size_t matched = view.text.size();
+    const std::vector<Cluster> clusters = evaluate(view.text, ctx.source, meta, ctx.deadline, &matched);
+    if (matched < view.text.size()) {
+      incomplete = true;
+      stopped_at = std::min(stopped_at, view.original_start(matched));
+    }
     for (const Cluster& c : clusters) emit(c, view, 0.0, "", out);
     report_hidden(normalized.hidden, ctx, out);
     report_special_tokens(head, ctx, meta, out);
@@ -146,9 +151,13 @@ class InjectionScanner final : public Scanner {
   }
 
   // Rule hits of one view, scored and combined (steps 1-4 above).
-  std::vector<Cluster> evaluate(std::string_view view, TextSource source, bool& meta) const {
+  std::vector<Cluster> evaluate(
+      std::string_view view, TextSource source, bool& meta,
+      std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max(),
+      std::size_t* matched = nullptr) const {
     std::vector<RuleHit> hits;
-    matcher_.match(view, hits);
+    const std::size_t done = matcher_.match(view, hits, 8, deadline);
+    if (matched != nullptr) *matched = done;
     const auto& rules = matcher_.rules();
     meta = false;
     bool device = false;
