@@ -442,7 +442,16 @@ void moderate_then_continue(ServerContext& ctx, Endpoint endpoint, nlohmann::ord
   auto turns = moderation_turns(endpoint, body);
   auto state = std::make_shared<std::tuple<nlohmann::ordered_json, RequestInfo, InputGuardOutcome>>(
       std::move(body), info, std::move(input_guard));
-  const int judged_part = 0;
+  // The audit record names the message the verdict is about: the last user one.
+  int judged_part = 0;
+  if (const auto m = std::get<0>(*state).find("messages"); m != std::get<0>(*state).end() && m->is_array()) {
+    for (std::size_t i = 0; i < m->size(); ++i) {
+      const auto& msg = (*m)[i];
+      if (!msg.is_object()) continue;
+      const auto role = msg.find("role");
+      if (role != msg.end() && role->is_string() && *role == "user") judged_part = static_cast<int>(i);
+    }
+  }
   Status st = moderate(
       ctx.moderation, std::move(turns), info.engine_id, exchange,
       [&ctx, endpoint, exchange, state, judged_part](std::vector<guard::Finding> findings, std::string judged) {
