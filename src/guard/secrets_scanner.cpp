@@ -284,15 +284,31 @@ class SecretsScanner final : public Scanner {
   // missing (a truncated paste), over the base64 lines that follow BEGIN.
   void find_private_keys(std::string_view text, std::size_t from, std::size_t to, std::vector<Candidate>& out) const {
     if (text.substr(from, to - from).find("-----BEGIN") == std::string_view::npos) return;
+    // One END search serves every BEGIN before it, and a search that found
+    // none is not repeated over the same bytes: linear however many BEGINs.
+    std::size_t next_end = std::string_view::npos;  // start of the next END at or after the last search's start
+    std::size_t next_end_len = 0;
+    std::size_t searched_until = 0;
     for_each_match(*pem_begin_, text, from, to, 128, [&](std::size_t s, std::size_t e) {
       const std::size_t until = std::min(text.size(), s + kMaxPemBytes);
-      re2::StringPiece m;
+      if (next_end == std::string_view::npos || next_end < e) {
+        std::size_t search_from = e;
+        if (next_end == std::string_view::npos && searched_until > e + 64) search_from = searched_until - 64;
+        next_end = std::string_view::npos;
+        re2::StringPiece m;
+        if (search_from < until && pem_end_->Match(piece(text), search_from, until, RE2::UNANCHORED, &m, 1)) {
+          next_end = static_cast<std::size_t>(m.data() - text.data());
+          next_end_len = m.size();
+        }
+        searched_until = std::max(searched_until, until);
+      }
       std::size_t end = e;
-      if (pem_end_->Match(piece(text), e, until, RE2::UNANCHORED, &m, 1)) {
-        end = static_cast<std::size_t>(m.data() - text.data()) + m.size();
+      if (next_end != std::string_view::npos && next_end >= e && next_end + next_end_len <= until) {
+        end = next_end + next_end_len;
       } else {
         while (end < until) {
           const char c = text[end];
+          if (c == '-' && text.substr(end, 5) == "-----") break;  // the next armour line
           if (base64_char(c) || c == '\n' || c == '\r' || c == ' ' || c == ':' || c == ',') {
             if (c == '\n' && end + 1 < until && text[end + 1] == '\n') break;
             ++end;
