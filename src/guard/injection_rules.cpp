@@ -95,6 +95,10 @@ RuleMatcher::RuleMatcher(std::vector<InjectionRule> rules) : rules_(std::move(ru
   }
   std::vector<std::string> atoms;
   compiled_->filter.Compile(&atoms);
+  // RE2 builds the reverse program (which finds where a match starts) on
+  // first use; build it now so the first texts do not pay for it under
+  // their deadline.
+  for (int i = 0; i < compiled_->filter.NumRegexps(); ++i) (void)compiled_->filter.GetRE2(i).ReverseProgramSize();
   if (!atoms.empty()) {
     re2::RE2::Options options = rule_options();
     options.set_max_mem(std::int64_t{64} << 20);

@@ -235,6 +235,11 @@ void add_english(std::vector<InjectionRule>& r) {
            "text|preamble)\\b");
   add_rule(r, "injection.exfiltrate.en", F::kExfiltrate, 0.6,
            "\\b(?:above|before) this (?:message|line|text|point|sentence)\\b");
+  add_rule(r, "injection.exfiltrate.en", F::kExfiltrate, 0.65,
+           "\\b" + reveal +
+               " (?:me |us )?(?:back )?(?:all )?(?:of )?(?:the |your |all the )?(?:\\S+ )?(?:instructions|"
+               "rules|guidelines|prompt|directives|orders|configuration) (?:that |which )?(?:you (?:were|have been|'ve "
+               "been|got|received|have received)|were given to you|given to you)\\b");
   add_rule(r, "injection.exfiltrate.en", F::kExfiltrate, 0.6,
            "\\b(?:starting|begin(?:ning)?|start) with [\"']?(?:you are|you're|your name is|i am|system)\\b");
   add_rule(r, "injection.exfiltrate.en.weak", F::kExfiltrate, 0.3, "\\b(?:verbatim|word for word|word-for-word)\\b");
@@ -359,7 +364,7 @@ void add_english(std::vector<InjectionRule>& r) {
            "ignores?) (?:\\S+ ){0,2}(?:rules|laws|restrictions|ethics|morals|limits|filters|guidelines|censorship|"
            "policies|consequences)");
   add_rule(r, "injection.jailbreak.hypothetical", F::kJailbreak, 0.5,
-           "\\bwithout (?:any |regard (?:to|for) )?(?:ethical|moral|legal) (?:\\S+ )?(?:considerations?|concerns|"
+           "\\bwithout (?:any |regard (?:to|for) )?(?:ethical|moral|legal) (?:\\S+ ){0,2}(?:considerations?|concerns|"
            "restrictions|guidelines|boundaries|limitations|constraints|implications|judgement|judgment|"
            "reservations|qualms)");
   add_rule(r, "injection.jailbreak.en", F::kJailbreak, 0.85,
@@ -387,7 +392,8 @@ void add_english(std::vector<InjectionRule>& r) {
            "rewrite)\\b");
   add_rule(r, "injection.jailbreak.en", F::kJailbreak, 0.7,
            "\\b(?:two|2) (?:different |separate |distinct )?(?:ways|responses|answers|replies)\\b.{0,250}\\b"
-           "(?:without regard|regardless|illegal|unfiltered|uncensored|no filters?|no restrictions|jailbr|dan\\b|"
+           "(?:without regard|without (?:any )?(?:restrictions|filters|limits|censorship|rules)|regardless|illegal|"
+           "unfiltered|uncensored|no filters?|no restrictions|jailbr|dan\\b|"
            "developer mode|opposite)");
   add_rule(r, "injection.jailbreak.en", F::kJailbreak, 0.55,
            "\\bwithout (?:regard(?:ing)?|caring|considering|thinking about) (?:to |of |about )?(?:whether|if) "
