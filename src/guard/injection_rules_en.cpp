@@ -241,6 +241,9 @@ void add_english(std::vector<InjectionRule>& r) {
                "rules|guidelines|prompt|directives|orders|configuration) (?:that |which )?(?:you (?:were|have been|'ve "
                "been|got|received|have received)|were given to you|given to you)\\b");
   add_rule(r, "injection.exfiltrate.en", F::kExfiltrate, 0.6,
+           "\\b(?:password|passphrase|secret|secret key|secret word|access code|api key) (?:that |which )?you (?:were "
+           "given|were told|have been given|received|got|are hiding|are keeping|know)\\b");
+  add_rule(r, "injection.exfiltrate.en", F::kExfiltrate, 0.6,
            "\\b(?:starting|begin(?:ning)?|start) with [\"']?(?:you are|you're|your name is|i am|system)\\b");
   add_rule(r, "injection.exfiltrate.en.weak", F::kExfiltrate, 0.3, "\\b(?:verbatim|word for word|word-for-word)\\b");
   add_rule(r, "injection.exfiltrate.en", F::kExfiltrate, 0.65,

@@ -192,6 +192,14 @@ void add_spanish(std::vector<InjectionRule>& r) {
            "instrucciones|conversacion|lineas|prompt) )?(?:(?:que (?:esta|aparece|hay|viene|estan|aparecen|"
            "vino|fue escrito|se escribio) )?(?:arriba|anterior(?:es)?|antes de esto|de arriba|previo|al principio|"
            "al inicio|por encima))\\b");
+  add_rule(r, "injection.exfiltrate.es", F::kExfiltrate, 0.65,
+           "\\b" + reveal +
+               " (?:todo )?(?:el |los |las |lo )?(?:texto|mensaje|contenido|palabras|instrucciones|"
+               "conversacion|lineas|prompt)s? (?:que (?:esta|aparece|hay|viene|estan|aparecen) )?(?:de arriba|"
+               "anterior(?:es)?|por encima|del principio|del inicio)\\b");
+  add_rule(r, "injection.exfiltrate.es", F::kExfiltrate, 0.6,
+           "\\b(?:contrasena|clave|password|secreto|codigo|palabra secreta|instrucciones|reglas) (?:secret[oa]s? )?"
+           "que te (?:dieron|dijeron|han dado|proporcionaron|dio|ensenaron|pasaron)\\b");
   add_rule(r, "injection.exfiltrate.es", F::kExfiltrate, 0.6,
            "\\bque (?:instrucciones |ordenes |reglas )?(?:te )?(?:dieron|indicaron|instruyeron|ordenaron|"
            "programaron|pusieron|configuraron|dijeron) (?:al principio|inicialmente|antes|originalmente|al inicio|"
