@@ -7,6 +7,8 @@
 #   make lint       formatting and layering checks
 #   make format     rewrite sources with clang-format
 #   make fuzz       build and run every fuzzer for FUZZ_SECONDS each
+#   make image      container image servir:dev (podman, base images made offline)
+#   make image-test build the image, then check it (user, contents, size, serving)
 
 BUILD_DIR     ?= build
 SAN_DIR       ?= build-san
@@ -19,7 +21,7 @@ export CCACHE_BASEDIR   := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 SOURCES        = $(shell git ls-files '*.cpp' '*.h' 2>/dev/null || find src tests bench fuzz -name '*.cpp' -o -name '*.h')
 
-.PHONY: all build deps test test-release test-san lint format fuzz serve clean bench-kernels
+.PHONY: all build deps test test-release test-san lint format fuzz serve clean bench-kernels image image-test
 
 all: build
 
@@ -79,6 +81,17 @@ format:
 
 serve: build
 	$(BUILD_DIR)/servir serve $(if $(MODEL),--model $(MODEL),)
+
+# The container image (Dockerfile; docs/DEPLOYMENT.md). Not part of `make
+# test`: it compiles servir inside the build stage (a host build with the
+# same ccache makes that quick).
+image:
+	./scripts/image.sh build
+	$(STAMP)
+
+image-test:
+	./scripts/image.sh test
+	$(STAMP)
 
 bench-kernels: build
 	$(BUILD_DIR)/bench/kernels/bench_kernels

@@ -15,6 +15,8 @@
 #include "app/engine_setup.h"
 #include "app/model_template.h"
 #include "app/yaml_config.h"
+#include "formats/ggml_type.h"
+#include "server/auth.h"
 #include "server/generation_backend.h"
 #include "server/run_server.h"
 #include "tokenizer/chat_template/chat_template.h"
@@ -180,6 +182,48 @@ void add_server_options(CLI::App& cmd, ServeFlags& f) {
       ->capture_default_str();
 }
 
+// `serve --check-config`: everything start-up would refuse before loading
+// the model (names, values, the API key file's contents) is an error, exit 1;
+// files that are not on this machine (the model, TLS files, a key file that
+// a Kubernetes Secret mounts only in the pod) are warnings, so a config can
+// be checked in CI or an init container alike. Nothing is loaded or bound.
+void check_serve_config(ServeFlags f, const server::ServerOptions& options) {
+  int warnings = 0;
+  auto warn = [&](const std::string& what) {
+    fmt::print(stderr, "servir: warning: {}\n", what);
+    ++warnings;
+  };
+  auto missing = [](const std::string& path) { return !path.empty() && !std::filesystem::exists(path); };
+  if (Status st = prepare_engine_runtime(f.engine, f.runtime); !st.ok()) fail(st.to_string());
+  const auto& r = f.runtime;
+  if (!r.dtype.empty() && r.dtype != "auto") {
+    const auto type = ggml_type_from_name(r.dtype);
+    if (!type || !ggml_type_info(*type).quantized) fail(fmt::format("--dtype {} is not a quantized type", r.dtype));
+  }
+  if (r.threads < 0 || r.context < 0 || r.kv_block_size < 1 || r.max_batch_tokens < 1 ||
+      f.engine.engine.max_num_seqs < 1 || f.max_n < 1 || f.max_tokens_cap < 0) {
+    fail(
+        "--threads, --ctx and --max-tokens-cap must be >= 0; --kv-block-size, --max-num-batched-tokens, "
+        "--max-num-seqs and --max-n >= 1");
+  }
+  const auto& h = options.http;
+  if (h.tls_cert_path.empty() != h.tls_key_path.empty()) fail("--tls-cert and --tls-key go together");
+  if (missing(r.model_path)) warn(fmt::format("--model {} is not on this machine", r.model_path));
+  for (const std::string* p : {&h.tls_cert_path, &h.tls_key_path}) {
+    if (missing(*p)) warn(fmt::format("TLS file {} is not on this machine", *p));
+  }
+  if (missing(options.api_key_file)) {
+    warn(fmt::format("--api-key-file {} is not on this machine", options.api_key_file));
+    auto keys = server::ApiKeySet::load(options.api_keys, "", options.env_api_key);
+    if (!keys.ok()) fail(keys.status().to_string());
+  } else {
+    auto keys = server::ApiKeySet::load(options.api_keys, options.api_key_file, options.env_api_key);
+    if (!keys.ok()) fail(keys.status().to_string());
+  }
+  fmt::print("servir: config OK ({} warning{}): model {}, listening on {}:{}\n", warnings, warnings == 1 ? "" : "s",
+             r.model_path, h.host, h.port);
+}
+
 }  // namespace
 
 void register_serve_command(CLI::App& app) {
@@ -190,7 +234,9 @@ void register_serve_command(CLI::App& app) {
   add_server_options(*cmd, f);
   // SERVIR_API_KEY adds a key to the --api-key ones (auth.h) instead of
   // replacing them, so --api-key gets no variable of its own.
-  add_env_names(*cmd, {"api-key"});
+  static bool check_config = false;
+  cmd->add_flag("--check-config", check_config, "Validate the flags, config file and SERVIR_* variables; load nothing");
+  add_env_names(*cmd, {"api-key", "check-config"});
   cmd->callback([] {
     server::ServerOptions options = f.server;
     options.http.idle_timeout = seconds_flag(f.idle_timeout_s);
@@ -203,6 +249,7 @@ void register_serve_command(CLI::App& app) {
     if (f.request_timeout_s < 0 || f.shutdown_timeout_s < 0 || f.health_stale_s <= 0 || f.idle_timeout_s <= 0) {
       fail("timeouts must be positive (--request-timeout and --shutdown-timeout may be 0)");
     }
+    if (check_config) return check_serve_config(f, options);
     const std::string metrics_name = model_names(f).back();
     Status st = server::run_server(options, metrics_name, [] { return load_model(f); });
     if (!st.ok()) fail(st.to_string());

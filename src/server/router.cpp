@@ -277,6 +277,7 @@ class Router {
 
   void metrics(const std::shared_ptr<HttpExchange>& exchange, const RequestInfo& info) {
     if (GenerationBackend* backend = ctx_.backend.load()) {
+      ctx_.metrics.set_heartbeat_age(std::chrono::duration<double>(EngineClock::now() - backend->heartbeat()).count());
       ctx_.metrics.update_from_engine(backend->stats(), backend->drain_finished_samples());
     }
     ctx_.metrics.set_access_log_dropped(ctx_.access_log->dropped_lines());
@@ -334,6 +335,7 @@ void log_access(ServerContext& ctx, const RequestInfo& info, AccessRecord record
   record.method = info.method;
   record.path = info.path;
   record.total_ms = ms_since(info.start);
+  ctx.metrics.count_response(record.status);
   ctx.access_log->write(record);
 }
 

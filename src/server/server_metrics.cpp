@@ -89,6 +89,9 @@ ServerMetrics::ServerMetrics(std::string model_name, std::int64_t max_model_len)
       audit_log_dropped_(registry_.counter("servir_audit_log_dropped_total",
                                            "Guard audit log lines dropped because their destination did not keep up.",
                                            {{"model_name", model_name_}})),
+      heartbeat_age_(registry_.gauge("servir_engine_heartbeat_age_seconds",
+                                     "Seconds since the engine loop last turned (/health fails past --health-stale).",
+                                     {{"model_name", model_name_}})),
       ttft_(registry_.histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.",
                                 kTtftBuckets, {{"model_name", model_name_}})),
       itl_(registry_.histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.",
@@ -121,6 +124,9 @@ ServerMetrics::ServerMetrics(std::string model_name, std::int64_t max_model_len)
   registry_.histogram("servir_guard_scan_seconds",
                       "Time the guard's rule scanners took, per request (input) or stream step (output).",
                       kGuardScanBuckets, {{"model_name", model_name_}, {"direction", "input"}});
+  // Error-rate alerts divide 5xx by all responses: both series exist from
+  // the start, so the ratio is 0 rather than empty on a healthy server.
+  for (const int code : {200, 500, 503}) response_counter(code);
 }
 
 Counter& ServerMetrics::finished_counter(std::string_view reason) {
@@ -131,6 +137,11 @@ Counter& ServerMetrics::finished_counter(std::string_view reason) {
 Counter& ServerMetrics::rejected_counter(std::string_view reason) {
   return registry_.counter("servir_requests_rejected_total", "Requests refused before reaching the engine, by reason.",
                            {{"model_name", model_name_}, {"reason", std::string(reason)}});
+}
+
+Counter& ServerMetrics::response_counter(int http_status) {
+  return registry_.counter("servir_http_responses_total", "API responses sent, by HTTP status code.",
+                           {{"model_name", model_name_}, {"code", std::to_string(http_status)}});
 }
 
 void ServerMetrics::update_from_engine(const EngineStats& stats, const std::vector<FinishedRequestSample>& samples) {
@@ -196,6 +207,8 @@ void ServerMetrics::set_audit_log_dropped(std::uint64_t total) {
 }
 
 void ServerMetrics::count_rejection(std::string_view reason) { rejected_counter(reason).add(1); }
+void ServerMetrics::count_response(int http_status) { response_counter(http_status).add(1); }
+void ServerMetrics::set_heartbeat_age(double seconds) { heartbeat_age_.set(seconds); }
 void ServerMetrics::count_rate_limited() { rate_limited_.add(1); }
 void ServerMetrics::count_auth_failure() { auth_failures_.add(1); }
 void ServerMetrics::set_access_log_dropped(std::uint64_t total) {

@@ -58,6 +58,12 @@ class ServerMetrics {
   void observe_guard_scan(std::string_view direction, double seconds);
   // servir_audit_log_dropped_total follows AuditLog::dropped_lines().
   void set_audit_log_dropped(std::uint64_t total);
+  // servir_http_responses_total{code}: every logged response (the API
+  // routes, not the probes or /metrics), for error-rate alerts.
+  void count_response(int http_status);
+  // servir_engine_heartbeat_age_seconds: what /health compares with
+  // --health-stale, set at scrape time.
+  void set_heartbeat_age(double seconds);
 
   // Refreshes servir_process_resident_memory_bytes from /proc/self/statm,
   // then renders everything.
@@ -68,6 +74,7 @@ class ServerMetrics {
  private:
   Counter& finished_counter(std::string_view reason);
   Counter& rejected_counter(std::string_view reason);
+  Counter& response_counter(int http_status);
 
   std::string model_name_;
   MetricsRegistry registry_;
@@ -87,6 +94,7 @@ class ServerMetrics {
   Counter& auth_failures_;
   Counter& access_log_dropped_;
   Counter& audit_log_dropped_;
+  Gauge& heartbeat_age_;
   Histogram& ttft_;
   Histogram& itl_;
   Histogram& e2e_;

@@ -168,6 +168,10 @@ TEST(ServerMetrics, ExposesTheVllmFamiliesWithModelName) {
   metrics.count_rejection(reject_reason::kBodyTooLarge);
   metrics.count_rate_limited();
   metrics.count_auth_failure();
+  metrics.count_response(200);
+  metrics.count_response(200);
+  metrics.count_response(429);
+  metrics.set_heartbeat_age(0.25);
   // A later scrape with lower engine totals (never happens, but must not
   // move counters backwards).
   stats.prompt_tokens = 10;
@@ -215,6 +219,13 @@ TEST(ServerMetrics, ExposesTheVllmFamiliesWithModelName) {
   EXPECT_DOUBLE_EQ(value("servir_engine_step_seconds_total"), 4.5);
   EXPECT_DOUBLE_EQ(value("servir_engine_last_step_seconds"), 0.05);
   EXPECT_EQ(value("servir_engine_steps_total"), 90);
+  EXPECT_EQ(value("servir_http_responses_total", "code=\"200\""), 2);
+  EXPECT_EQ(value("servir_http_responses_total", "code=\"429\""), 1);
+  // 5xx series exist at 0 before any error, so error ratios are 0, not empty.
+  EXPECT_EQ(value("servir_http_responses_total", "code=\"500\""), 0);
+  EXPECT_EQ(value("servir_http_responses_total", "code=\"503\""), 0);
+  EXPECT_DOUBLE_EQ(value("servir_engine_heartbeat_age_seconds"), 0.25);
+  EXPECT_EQ(types["servir_http_responses_total"], "counter");
   EXPECT_EQ(types["vllm:time_to_first_token_seconds"], "histogram");
   EXPECT_EQ(types["vllm:prompt_tokens_total"], "counter");
   EXPECT_EQ(types["vllm:num_requests_running"], "gauge");
