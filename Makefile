@@ -21,7 +21,7 @@ export CCACHE_BASEDIR   := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 SOURCES        = $(shell git ls-files '*.cpp' '*.h' 2>/dev/null || find src tests bench fuzz -name '*.cpp' -o -name '*.h')
 
-.PHONY: all build deps test test-release test-san lint format fuzz serve clean bench-kernels image image-test
+.PHONY: all build deps test test-release test-san lint format fuzz serve clean bench-kernels bench-guard image image-test
 
 all: build
 
@@ -95,6 +95,10 @@ image-test:
 
 bench-kernels: build
 	$(BUILD_DIR)/bench/kernels/bench_kernels
+
+# The guard's scanners (time per KB) and streaming filter (time per token).
+bench-guard: build
+	$(BUILD_DIR)/bench/guard/bench_guard
 
 clean:
 	rm -rf $(BUILD_DIR) $(SAN_DIR)
