@@ -68,7 +68,8 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$root"
-"${PODMAN[@]}" create --name "servir-image-test-$$" "$ref" >/dev/null
+# (--no-healthcheck: the container only lends its filesystem; no timers.)
+"${PODMAN[@]}" create --no-healthcheck --name "servir-image-test-$$" "$ref" >/dev/null
 "${PODMAN[@]}" export "servir-image-test-$$" | tar -x -C "$root"
 "${PODMAN[@]}" rm "servir-image-test-$$" >/dev/null
 
@@ -134,6 +135,13 @@ in_image() { # in_image PORT CMD...: run CMD as the image's user inside the imag
   shift
   env -i "${image_env[@]}" SERVIR_HOST=127.0.0.1 SERVIR_PORT="$port" chroot --userspec="$user" "$ro" "$@"
 }
+# The same in the background: `serve_in_image PORT ARGS... &` runs in a
+# subshell that exec replaces, so $! is servir's own pid.
+serve_in_image() {
+  local port="$1"
+  shift
+  exec env -i "${image_env[@]}" SERVIR_HOST=127.0.0.1 SERVIR_PORT="$port" chroot --userspec="$user" "$ro" "$@"
+}
 wait_ready() { # wait_ready PORT PID SECONDS
   local deadline=$((SECONDS + $3))
   while [ "$(get_status "http://127.0.0.1:$1/ready")" != 200 ]; do
@@ -144,12 +152,14 @@ wait_ready() { # wait_ready PORT PID SECONDS
 }
 
 port="$(free_port)"
-in_image "$port" servir serve --served-model-name stories --shutdown-timeout 20 >"$work/serve.log" 2>&1 &
+serve_in_image "$port" servir serve --served-model-name stories --shutdown-timeout 20 >"$work/serve.log" 2>&1 &
 pid=$!
 pids+=("$pid")
 wait_ready "$port" "$pid" 60
-pass "servir (uid $(ps -o uid= -p "$pid" | tr -d ' ')) is ready on 127.0.0.1:$port"
-[ "$(ps -o uid= -p "$pid" | tr -d ' ')" = "$uid" ] || fail "servir does not run as uid $uid"
+running_uid="$(ps -o uid= -p "$pid" | tr -d ' ')"
+[ "$(ps -o comm= -p "$pid")" = servir ] || fail "pid $pid is $(ps -o comm= -p "$pid"), not servir"
+[ "$running_uid" = "$uid" ] || fail "servir runs as uid $running_uid, not $uid"
+pass "servir runs as uid $running_uid and is ready on 127.0.0.1:$port"
 [ "$(get_status "http://127.0.0.1:$port/health")" = 200 ] || fail "/health"
 in_image "$port" servir health >/dev/null || fail "the HEALTHCHECK command (servir health) fails"
 in_image "$port" servir health --url "http://127.0.0.1:$port/ready" >/dev/null || fail "servir health --url /ready"
@@ -168,17 +178,28 @@ print("image-test: completion:", json.dumps(body["choices"][0]["text"]))
 EOF
 pass "a completion"
 
-# Drain: a long stream in flight, then SIGTERM.
+# Drain: a long stream in flight (its first token seen), then SIGTERM.
 python3 - "$port" >"$work/stream.out" 2>&1 <<'EOF' &
 import http.client, json, sys
-c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=60)
-c.request("POST", "/v1/completions", json.dumps({"model": "stories", "prompt": "Once", "max_tokens": 200,
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=120)
+c.request("POST", "/v1/completions", json.dumps({"model": "stories", "prompt": "Once", "max_tokens": 1500,
           "ignore_eos": True, "stream": True}), {"Content-Type": "application/json"})
 r = c.getresponse()
-print("DONE" if any(l.startswith(b"data: [DONE]") for l in iter(r.readline, b"")) else "NO-DONE")
+started = done = False
+for line in iter(r.readline, b""):
+    if line.startswith(b"data: {") and not started:
+        print("STARTED", flush=True)
+        started = True
+    if line.startswith(b"data: [DONE]"):
+        done = True
+print("DONE" if done else "NO-DONE")
 EOF
 stream=$!
-sleep 0.3
+deadline=$((SECONDS + 60))
+until grep -q STARTED "$work/stream.out"; do
+  [ $SECONDS -lt $deadline ] || fail "the stream did not start: $(cat "$work/stream.out")"
+  sleep 0.02
+done
 kill -TERM "$pid"
 sleep 0.1
 ready_during_drain="$(get_status "http://127.0.0.1:$port/ready")"
@@ -190,7 +211,9 @@ set -e
 grep -q '^DONE$' "$work/stream.out" || fail "the stream in flight did not finish: $(cat "$work/stream.out")"
 [ "$rc" -eq 0 ] || fail "servir exited $rc after SIGTERM: $(tail -5 "$work/serve.log")"
 case "$ready_during_drain" in 503 | 0) ;; *) fail "/ready answered $ready_during_drain while draining" ;; esac
-pass "SIGTERM: /ready $ready_during_drain, the stream in flight ended with [DONE], exit 0"
+in_flight="$(grep -o 'shutting down: [0-9]* request' "$work/serve.log" | grep -o '[0-9][0-9]*' | head -n1)"
+[ "${in_flight:-0}" -ge 1 ] || fail "no request was in flight at SIGTERM (log: $(tail -3 "$work/serve.log"))"
+pass "SIGTERM with $in_flight stream(s) in flight: /ready $ready_during_drain, the stream ended with [DONE], exit 0"
 
 # Cold start with a TinyLlama-1.1B-shape model.
 if [ "$TINYLLAMA" = 1 ]; then
@@ -199,7 +222,7 @@ if [ "$TINYLLAMA" = 1 ]; then
   cat "$TINYLLAMA_PATH" >/dev/null # page cache warm: measures servir, not the disk
   port="$(free_port)"
   start_ns=$(date +%s%N)
-  in_image "$port" servir serve --ctx 2048 --max-num-seqs 4 >"$work/tinyllama.log" 2>&1 &
+  serve_in_image "$port" servir serve --ctx 2048 --max-num-seqs 4 >"$work/tinyllama.log" 2>&1 &
   pid=$!
   pids+=("$pid")
   wait_ready "$port" "$pid" 600
