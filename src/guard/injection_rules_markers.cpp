@@ -69,7 +69,9 @@ void add_markers(std::vector<InjectionRule>& r) {
            "\\b(?:known|common|typical|famous|classic|well-known) (?:attacks?|exploits?|jailbreaks?|injections?|"
            "techniques?|tricks?)\\b|\\b(?:detectors?|classifiers?|filters?|guardrails?) (?:catch|detect|flag|block|"
            "spot)\\b|\\bjailbreak (?:attacks?|research|prompts? is)\\b|\\bfor (?:my|a|our) (?:security|ai safety|"
-           "research|cybersecurity) (?:class|course|paper|project|talk|thesis)\\b|\\bchat ?ml\\b|\\bwhat (?:does|do) "
+           "research|cybersecurity) "
+           "(?:class|course|paper|project|talk|thesis|training|slides|presentation|workshop)\\b|\\bchat ?ml\\b|\\bwhat "
+           "(?:does|do) "
            "[^?\\n]{0,40} mean\\b");
   add_rule(r, "injection.meta.es", F::kMeta, 0,
            "\\b(?:ataques? conocidos?|como se detectan?|que significa|formato chatml|para mi clase de seguridad)\\b");
@@ -101,6 +103,17 @@ void add_markers(std::vector<InjectionRule>& r) {
   add_rule(r, "injection.meta.ru", F::kMeta, 0,
            "(?:шаблон\\w* (?:чата|промпта|диалога)|формат\\w* промпта|токенизатор\\w*|специальн\\w* токен\\w*|"
            "chat template)");
+  // Asking for a system prompt to be written (an example, a template, one
+  // for a bot) is not asking for this model's own.
+  add_rule(r, "injection.meta.en", F::kMeta, 0,
+           "\\b(?:examples?|samples?|templates?) of (?:a |an )?system prompts?\\b|\\bsystem prompts? for (?:a|an|my|"
+           "our) (?:\\w+ )?(?:bot|chatbot|assistant|agent|model|app|customer|support|tutor)\\b");
+  add_rule(r, "injection.meta.es", F::kMeta, 0,
+           "\\b(?:ejemplos?|plantillas?|modelos?) de (?:un )?prompt (?:de|del) sistema\\b|\\bprompt (?:de|del) sistema "
+           "para (?:un|una|mi|nuestro) (?:\\w+ )?(?:bot|chatbot|asistente|agente|modelo|app|tutor)\\b");
+  add_rule(r, "injection.meta.ru", F::kMeta, 0,
+           "(?:пример\\w*|образ(?:ец|цы|ца)\\w*|шаблон\\w*) системн\\w* промпт\\w*|системн\\w* промпт\\w* для "
+           "(?:бота|чат-?бота|ассистента|агента|модели|поддержки)");
 }
 
 }  // namespace servir::guard::injection_tables
