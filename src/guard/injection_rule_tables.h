@@ -20,5 +20,6 @@ void add_spanish(std::vector<InjectionRule>& rules);
 void add_russian(std::vector<InjectionRule>& rules);
 void add_international(std::vector<InjectionRule>& rules);
 void add_markers(std::vector<InjectionRule>& rules);
+void add_classics(std::vector<InjectionRule>& rules);
 
 }  // namespace servir::guard::injection_tables

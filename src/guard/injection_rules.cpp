@@ -49,6 +49,7 @@ std::vector<InjectionRule> default_injection_rules() {
   injection_tables::add_russian(rules);
   injection_tables::add_international(rules);
   injection_tables::add_markers(rules);
+  injection_tables::add_classics(rules);
   return rules;
 }
 
