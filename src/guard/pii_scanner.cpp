@@ -283,7 +283,6 @@ const ContextLexicon& lexicon() {
   return kLexicon;
 }
 
-constexpr std::size_t kSegmentBytes = 16 * 1024;
 constexpr std::size_t kAfterWindowBytes = 24;
 
 // Whether an upper-case letter (any script) starts at `pos`.
@@ -309,15 +308,8 @@ class PiiScanner final : public Scanner {
   ScannerKind kind() const override { return ScannerKind::kPii; }
 
   void scan(std::string_view text, const ScanContext& ctx, std::vector<Finding>& out) const override {
-    const std::string_view bounded = text.substr(0, std::min(text.size(), ctx.max_bytes));
     std::vector<PiiCandidate> candidates;
-    std::size_t pos = 0;
-    while (pos < bounded.size()) {
-      if (ctx.past_deadline()) {
-        out.push_back(incomplete_scan_finding(kind(), pos, text.size()));
-        return;
-      }
-      const std::size_t end = scan_segment_end(bounded, pos, kSegmentBytes);
+    scan_in_segments(text, ctx, kind(), out, [&](std::string_view bounded, std::size_t pos, std::size_t end) {
       candidates.clear();
       find_emails(bounded, pos, end, candidates);
       find_ibans(bounded, pos, end, candidates);
@@ -325,9 +317,7 @@ class PiiScanner final : public Scanner {
       find_spanish_ids(bounded, pos, end, candidates);
       find_numbers(bounded, pos, end, candidates);
       resolve(bounded, candidates, out);
-      pos = end;
-    }
-    if (bounded.size() < text.size()) out.push_back(incomplete_scan_finding(kind(), bounded.size(), text.size()));
+    });
   }
 
  private:

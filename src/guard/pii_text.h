@@ -5,11 +5,14 @@
 // out of bounds: a bad byte is taken as a one-byte non-word character.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "guard/scanner.h"
 
 namespace servir::guard {
 
@@ -75,6 +78,28 @@ class ContextLexicon {
 // words without digits or capitals (which no entity spans), else at a UTF-8
 // character boundary.
 std::size_t scan_segment_end(std::string_view text, std::size_t begin, std::size_t target_bytes);
+
+inline constexpr std::size_t kScanSegmentBytes = 16 * 1024;
+
+// The bounded walk both scanners make: text[0, ctx.max_bytes) in segments
+// (scan_segment_end), scan_segment(bounded, begin, end) for each, and the
+// SCAN_INCOMPLETE finding where the deadline or the size bound stopped it.
+template <typename ScanSegment>
+void scan_in_segments(std::string_view text, const ScanContext& ctx, ScannerKind kind, std::vector<Finding>& out,
+                      ScanSegment&& scan_segment) {
+  const std::string_view bounded = text.substr(0, std::min(text.size(), ctx.max_bytes));
+  std::size_t pos = 0;
+  while (pos < bounded.size()) {
+    if (ctx.past_deadline()) {
+      out.push_back(incomplete_scan_finding(kind, pos, text.size()));
+      return;
+    }
+    const std::size_t end = scan_segment_end(bounded, pos, kScanSegmentBytes);
+    scan_segment(bounded, pos, end);
+    pos = end;
+  }
+  if (bounded.size() < text.size()) out.push_back(incomplete_scan_finding(kind, bounded.size(), text.size()));
+}
 
 // A window of up to `bytes` bytes of `text` before `pos` (or after `pos`
 // with after = true), not cutting a UTF-8 character, folded into `out`.

@@ -43,7 +43,6 @@ struct Candidate {
   double score;
 };
 
-constexpr std::size_t kSegmentBytes = 16 * 1024;
 // How far past its segment a token match may run (PEM blocks excepted).
 constexpr std::size_t kMaxTokenBytes = 1024;
 constexpr std::size_t kMaxPemBytes = 64 * 1024;
@@ -184,15 +183,8 @@ class SecretsScanner final : public Scanner {
   ScannerKind kind() const override { return ScannerKind::kSecrets; }
 
   void scan(std::string_view text, const ScanContext& ctx, std::vector<Finding>& out) const override {
-    const std::string_view bounded = text.substr(0, std::min(text.size(), ctx.max_bytes));
     std::vector<Candidate> candidates;
-    std::size_t pos = 0;
-    while (pos < bounded.size()) {
-      if (ctx.past_deadline()) {
-        out.push_back(incomplete_scan_finding(kind(), pos, text.size()));
-        return;
-      }
-      const std::size_t end = scan_segment_end(bounded, pos, kSegmentBytes);
+    scan_in_segments(text, ctx, kind(), out, [&](std::string_view bounded, std::size_t pos, std::size_t end) {
       candidates.clear();
       find_tokens(bounded, pos, end, candidates);
       find_private_keys(bounded, pos, end, candidates);
@@ -200,9 +192,7 @@ class SecretsScanner final : public Scanner {
       find_passwords(bounded, pos, end, candidates);
       find_generic(bounded, pos, end, candidates);
       resolve(candidates, out);
-      pos = end;
-    }
-    if (bounded.size() < text.size()) out.push_back(incomplete_scan_finding(kind(), bounded.size(), text.size()));
+    });
   }
 
  private:
