@@ -118,12 +118,8 @@ ServerMetrics::ServerMetrics(std::string model_name, std::int64_t max_model_len)
   // dashboard sees them (at 0) before the first rejection.
   finished_counter("stop");
   rejected_counter(reject_reason::kQueueFull);
-  registry_.counter(
-      "servir_guard_decisions_total", "Findings a guard policy acted on, by direction, scanner and action.",
-      {{"model_name", model_name_}, {"direction", "input"}, {"scanner", "injection"}, {"action", "block"}});
-  registry_.histogram("servir_guard_scan_seconds",
-                      "Time the guard's rule scanners took, per request (input) or stream step (output).",
-                      kGuardScanBuckets, {{"model_name", model_name_}, {"direction", "input"}});
+  guard_decisions_counter("input", "injection", "block");
+  guard_scan_histogram("input");
   // Error-rate alerts divide 5xx by all responses: both series exist from
   // the start, so the ratio is 0 rather than empty on a healthy server.
   for (const int code : {200, 500, 503}) response_counter(code);
@@ -183,23 +179,29 @@ void ServerMetrics::update_from_engine(const EngineStats& stats, const std::vect
   }
 }
 
+Counter& ServerMetrics::guard_decisions_counter(std::string_view direction, std::string_view scanner,
+                                                std::string_view action) {
+  return registry_.counter("servir_guard_decisions_total",
+                           "Findings a guard policy acted on, by direction, scanner and action.",
+                           {{"model_name", model_name_},
+                            {"direction", std::string(direction)},
+                            {"scanner", std::string(scanner)},
+                            {"action", std::string(action)}});
+}
+
+Histogram& ServerMetrics::guard_scan_histogram(std::string_view direction) {
+  return registry_.histogram("servir_guard_scan_seconds",
+                             "Time the guard's rule scanners took, per request (input) or stream step (output).",
+                             kGuardScanBuckets, {{"model_name", model_name_}, {"direction", std::string(direction)}});
+}
+
 void ServerMetrics::count_guard_decision(std::string_view direction, std::string_view scanner,
                                          std::string_view action) {
-  registry_
-      .counter("servir_guard_decisions_total", "Findings a guard policy acted on, by direction, scanner and action.",
-               {{"model_name", model_name_},
-                {"direction", std::string(direction)},
-                {"scanner", std::string(scanner)},
-                {"action", std::string(action)}})
-      .add(1);
+  guard_decisions_counter(direction, scanner, action).add(1);
 }
 
 void ServerMetrics::observe_guard_scan(std::string_view direction, double seconds) {
-  registry_
-      .histogram("servir_guard_scan_seconds",
-                 "Time the guard's rule scanners took, per request (input) or stream step (output).", kGuardScanBuckets,
-                 {{"model_name", model_name_}, {"direction", std::string(direction)}})
-      .observe(seconds);
+  guard_scan_histogram(direction).observe(seconds);
 }
 
 void ServerMetrics::set_audit_log_dropped(std::uint64_t total) {

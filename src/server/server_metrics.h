@@ -75,6 +75,8 @@ class ServerMetrics {
   Counter& finished_counter(std::string_view reason);
   Counter& rejected_counter(std::string_view reason);
   Counter& response_counter(int http_status);
+  Counter& guard_decisions_counter(std::string_view direction, std::string_view scanner, std::string_view action);
+  Histogram& guard_scan_histogram(std::string_view direction);
 
   std::string model_name_;
   MetricsRegistry registry_;
