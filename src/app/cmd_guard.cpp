@@ -50,9 +50,7 @@ guard::TextSource parse_source(const std::string& name, guard::Direction directi
   fail("--source must be user, system, tool, assistant or output, not '" + name + "'");
 }
 
-nlohmann::ordered_json scan_json(const Scanning& s, const std::string& text, bool show_redacted) {
-  guard::Redactor redactor;
-  auto result = s.guard.check(text, s.policy, {.direction = s.direction, .source = s.source, .redactor = &redactor});
+nlohmann::ordered_json scan_json(const guard::Guard::CheckResult& result, const std::string& text, bool show_redacted) {
   nlohmann::ordered_json out;
   out["action"] = result.verdict.action_word();
   out["score"] = std::round(result.verdict.score * 1000) / 1000;
@@ -72,9 +70,8 @@ nlohmann::ordered_json scan_json(const Scanning& s, const std::string& text, boo
   return out;
 }
 
-void print_human(const Scanning& s, const std::string& label, const std::string& text, bool show_redacted) {
-  guard::Redactor redactor;
-  auto result = s.guard.check(text, s.policy, {.direction = s.direction, .source = s.source, .redactor = &redactor});
+void print_human(const guard::Guard::CheckResult& result, const std::string& label, const std::string& text,
+                 bool show_redacted) {
   std::cout << label << ": " << result.verdict.action_word() << " (score " << result.verdict.score << ", "
             << result.verdict.decisions.size() << " finding(s))\n";
   for (const auto& d : result.verdict.decisions) {
@@ -87,11 +84,14 @@ void print_human(const Scanning& s, const std::string& label, const std::string&
 }
 
 void emit(const Scanning& s, const GuardScanOptions& o, const std::string& label, const std::string& text) {
+  guard::Redactor redactor;
+  const auto result =
+      s.guard.check(text, s.policy, {.direction = s.direction, .source = s.source, .redactor = &redactor});
   if (o.json) {
-    std::cout << scan_json(s, text, o.show_redacted).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+    std::cout << scan_json(result, text, o.show_redacted).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   } else {
-    print_human(s, label, text, o.show_redacted);
+    print_human(result, label, text, o.show_redacted);
   }
 }
 
