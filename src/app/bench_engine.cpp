@@ -115,7 +115,7 @@ void run_engine_bench(EngineBenchOptions o) {
   if (o.runtime.context == 0) o.runtime.context = longest;
   if (Status st = prepare_engine_runtime(o.engine, o.runtime); !st.ok()) fail(st.to_string());
   auto loaded = load_runtime(o.runtime);
-  if (!loaded) fail(loaded.status().to_string());
+  if (!loaded) fail(loaded.status());
   Runtime& rt = **loaded;
   auto started = start_engine(rt, o.runtime, o.engine);
   if (!started) fail(started.status().to_string());

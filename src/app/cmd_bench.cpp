@@ -105,7 +105,7 @@ void register_bench_command(CLI::App& app) {
     o.runtime.n_seqs = o.batch;
     if (o.runtime.context == 0) o.runtime.context = std::max(o.prompt_tokens, 1) + o.gen_tokens + 1;
     auto loaded = load_runtime(o.runtime);
-    if (!loaded) fail(loaded.status().to_string());
+    if (!loaded) fail(loaded.status());
     Runtime& rt = **loaded;
     const std::int64_t vocab = rt.description.config().vocab_size;
     std::uint64_t rng = 1234;

@@ -44,7 +44,7 @@ void register_perplexity_command(CLI::App& app) {
     std::stringstream ss;
     ss << in.rdbuf();
     auto loaded = load_runtime(o.runtime);
-    if (!loaded) fail(loaded.status().to_string());
+    if (!loaded) fail(loaded.status());
     Runtime& rt = **loaded;
     const auto tokens = rt.tokenizer->encode(ss.str());
     const std::int64_t available = static_cast<std::int64_t>(tokens.size()) / n_ctx;

@@ -180,6 +180,11 @@ void add_runtime_options(CLI::App& cmd, RuntimeOptions& o) {
   cmd.add_option("--max-num-batched-tokens", o.max_batch_tokens, "Tokens per forward step (prefill chunk)")
       ->capture_default_str();
   cmd.add_option("--dtype", o.dtype, "Quantize float weights at load: q8_0, q4_0, ... (default: as stored)");
+  cmd.add_flag("--verify", o.verify,
+               "Hash every weight file (SHA-256) before loading and check it against --sha256 or a manifest");
+  cmd.add_option("--sha256", o.sha256,
+                 "Expected SHA-256 of a single-file model; a mismatch refuses to start (exit status 3)");
+  cmd.add_option("--manifest", o.manifest, "sha256sum-format manifest to check (default: beside the model)");
 }
 
 void register_run_command(CLI::App& app) {
@@ -205,7 +210,7 @@ void register_run_command(CLI::App& app) {
     // The request-shaped limit; generate() counts --n-predict itself (0 is allowed here).
     o.sampling.max_tokens = std::max(o.n_predict, 1);
     auto rt = load_runtime(o.runtime);
-    if (!rt) fail(rt.status().to_string());
+    if (!rt) fail(rt.status());
     if (Status st = o.sampling.validate((*rt)->description.config().vocab_size); !st.ok()) fail(st.message());
     if (o.verbose) std::fprintf(stderr, "%s\n", (*rt)->memory_plan().c_str());
     if (o.chat) {

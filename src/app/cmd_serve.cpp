@@ -16,6 +16,7 @@
 #include "app/model_template.h"
 #include "app/yaml_config.h"
 #include "formats/ggml_type.h"
+#include "formats/integrity.h"
 #include "server/auth.h"
 #include "server/generation_backend.h"
 #include "server/run_server.h"
@@ -60,6 +61,7 @@ Result<std::unique_ptr<Engine>> load_guard_model(const ServeFlags& f, ServingRun
   options.model_path = f.guard_model;
   options.threads = f.runtime.threads;
   options.context = 4096;
+  options.verify = f.runtime.verify;  // against a manifest beside it; --sha256 names the main model
   EngineFlags engine;
   engine.engine.max_num_seqs = 8;
   engine.kv_cache_memory = "256MiB";
@@ -206,6 +208,10 @@ void check_serve_config(ServeFlags f, const server::ServerOptions& options) {
         "--threads, --ctx and --max-tokens-cap must be >= 0; --kv-block-size, --max-num-batched-tokens, "
         "--max-num-seqs and --max-n >= 1");
   }
+  if (!r.sha256.empty()) {
+    if (auto hex = normalize_sha256_hex(r.sha256); !hex.ok()) fail(hex.status().with_prefix("--sha256"));
+  }
+  if (!r.manifest.empty() && missing(r.manifest)) warn(fmt::format("--manifest {} is not on this machine", r.manifest));
   const auto& h = options.http;
   if (h.tls_cert_path.empty() != h.tls_key_path.empty()) fail("--tls-cert and --tls-key go together");
   if (missing(r.model_path)) warn(fmt::format("--model {} is not on this machine", r.model_path));
@@ -252,7 +258,7 @@ void register_serve_command(CLI::App& app) {
     if (check_config) return check_serve_config(f, options);
     const std::string metrics_name = model_names(f).back();
     Status st = server::run_server(options, metrics_name, [] { return load_model(f); });
-    if (!st.ok()) fail(st.to_string());
+    if (!st.ok()) fail(st);
   });
 }
 

@@ -27,4 +27,10 @@ void add_runtime_options(CLI::App& cmd, RuntimeOptions& options);
 // Prints "servir: <message>" to stderr and throws CLI::RuntimeError(code).
 [[noreturn]] void fail(const std::string& message, int exit_code = 1);
 
+// The exit status for a failed command: 3 for an integrity failure (a
+// weight file whose SHA-256 does not match), 1 for everything else, so
+// scripts and init containers can tell a tampered model from a typo.
+int exit_status_for(const Status& status);
+[[noreturn]] void fail(const Status& status);
+
 }  // namespace servir::app

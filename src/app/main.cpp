@@ -17,6 +17,10 @@ void fail(const std::string& message, int exit_code) {
   throw CLI::RuntimeError(exit_code);
 }
 
+int exit_status_for(const Status& status) { return status.code() == ErrorCode::kIntegrity ? 3 : 1; }
+
+void fail(const Status& status) { fail(status.to_string(), exit_status_for(status)); }
+
 }  // namespace servir::app
 
 int main(int argc, char** argv) {

@@ -75,7 +75,11 @@ std::string Runtime::memory_plan() const {
 
 Result<std::unique_ptr<Runtime>> load_runtime(const RuntimeOptions& o) {
   auto rt = std::make_unique<Runtime>();
-  auto desc = open_model(o.model_path);
+  LoadOptions load;
+  load.verify = o.verify;
+  if (!o.sha256.empty()) load.expected_sha256 = o.sha256;
+  if (!o.manifest.empty()) load.manifest_path = o.manifest;
+  auto desc = open_model(o.model_path, load);
   if (!desc) return std::move(desc).status();
   rt->description = std::move(*desc);
   const ModelConfig& c = rt->description.config();

@@ -34,6 +34,11 @@ struct RuntimeOptions {
   bool prefix_cache = true;
   std::string dtype;  // --dtype: quantize float matrices at load (q8_0, q4_0, ...)
   bool load_tokenizer = true;
+  // --verify / --sha256 / --manifest: hash the weight files before loading
+  // and refuse a mismatch (ErrorCode::kIntegrity, exit status 3).
+  bool verify = false;
+  std::string sha256;    // empty: none given
+  std::string manifest;  // empty: a manifest beside the model, if any
 };
 
 struct Runtime {
