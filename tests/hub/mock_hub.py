@@ -95,7 +95,7 @@ class Handler(BaseHTTPRequestHandler):
             STATE.log.append({"method": self.command, "path": self.path, "range": self.headers.get("Range"),
                               "authorization": self.headers.get("Authorization"), "bytes": sent})
 
-    def send_json(self, status, obj, extra=None):
+    def send_json(self, status, obj, extra=None, record=True):
         body = json.dumps(obj).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -105,7 +105,8 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        self.record(len(body))
+        if record:
+            self.record(len(body))
 
     def hub_error(self, status, code, message):
         self.send_json(status, {"error": message}, {"X-Error-Code": code, "X-Error-Message": message})
@@ -132,13 +133,13 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_mock/faults":
             with STATE.lock:
                 STATE.faults.update(json.loads(body or b"{}"))
-            return self.send_json(200, {"ok": True})
+            return self.send_json(200, {"ok": True}, record=False)
         if self.path == "/_mock/reset":
             with STATE.lock:
                 STATE.log.clear()
                 STATE.faults.clear()
-            return self.send_json(200, {"ok": True})
-        self.send_json(404, {"error": "no such control"})
+            return self.send_json(200, {"ok": True}, record=False)
+        self.send_json(404, {"error": "no such control"}, record=False)
 
     def do_HEAD(self):
         self.do_GET()
