@@ -28,7 +28,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("SERVIR_SOURCE_DIR", os.path.abspath(os.path.join(HERE, "..", "..")))
 SHARED_DIR = os.environ.get("SERVIR_SHARED_DIR", os.path.join(SOURCE_DIR, "..", "shared"))
-BINARY = os.environ.get("SERVIR_BINARY", os.path.join(SOURCE_DIR, "build", "servir"))
+BINARY = os.path.abspath(os.environ.get("SERVIR_BINARY", os.path.join(SOURCE_DIR, "build", "servir")))
 STORIES_GGUF = os.path.join(SHARED_DIR, "models", "stories260K.gguf")
 STORIES_HF = os.path.join(SHARED_DIR, "models", "tinystories-656k")
 TOKEN = "hf_mock_token_1234"
@@ -324,6 +324,37 @@ def main():
                                    env=dict(env9, HF_HUB_OFFLINE="1"), capture_output=True, text=True, timeout=60)
             check(proc4.returncode == 5 and "HF_HUB_OFFLINE" in proc4.stderr, "HF_HUB_OFFLINE=1 without the model says so",
                   f"rc={proc4.returncode} {proc4.stderr}")
+        # --- `make serve` without MODEL and without a reachable Hub --------------
+        serve_sh = os.path.join(SOURCE_DIR, "scripts", "serve.sh")
+        offline_env = env_for("home10", HF_ENDPOINT=f"http://127.0.0.1:{dead_port}")
+        proc = subprocess.run([serve_sh, BINARY, ""], env=offline_env, cwd=work, capture_output=True, text=True,
+                              timeout=60)
+        check(proc.returncode == 6 and "make serve MODEL=path/to/model.gguf" in proc.stderr,
+              "make serve offline without the test model says what to pass", f"rc={proc.returncode} {proc.stderr}")
+        if os.path.exists(os.path.join(SOURCE_DIR, "..", "shared", "models", "stories260K.gguf")):
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            server = subprocess.Popen([serve_sh, BINARY, "", "--", "--port", str(port)], env=offline_env, cwd=SOURCE_DIR,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            healthy = False
+            deadline = time.time() + 30
+            while time.time() < deadline and server.poll() is None and not healthy:
+                try:
+                    healthy = urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).status == 200
+                except OSError:
+                    time.sleep(0.2)
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            err = server.stderr.read()
+            check(healthy and "serving the test model ../shared/models/stories260K.gguf instead" in err,
+                  "make serve offline falls back to ../shared's stories260K.gguf and says so", err)
+        else:
+            print("SKIPPED (make serve fallback): ../shared/models/stories260K.gguf absent beside the source", flush=True)
+            skipped += 1
     finally:
         if mock.proc.poll() is None:
             mock.stop()
