@@ -75,7 +75,7 @@ Result<RepoRevision> HubClient::fetch_revision(const std::string& repo_id, const
   const RequestContext context{
       .endpoint = options_.endpoint, .repo_id = repo_id, .revision = revision, .token_sent = !options_.token.empty()};
   if (options_.offline) return offline_error(fmt::format("the file list of {}", repo_id));
-  const std::string url = fmt::format("{}/api/models/{}/revision/{}?blobs=true", options_.endpoint, repo_id,
+  const std::string url = fmt::format("{}/api/models/{}/revision/{}?blobs=True", options_.endpoint, repo_id,
                                       percent_encode(revision, false));
   HeaderList headers;
   add_common_headers(headers, options_);

@@ -2,7 +2,7 @@
 // file list), HEAD metadata of one file, and resumable, verified blob
 // downloads. The same endpoints and headers huggingface_hub uses:
 //
-//   GET  {endpoint}/api/models/{repo}/revision/{revision}?blobs=true
+//   GET  {endpoint}/api/models/{repo}/revision/{revision}?blobs=True
 //   HEAD {endpoint}/{repo}/resolve/{commit}/{file}   X-Repo-Commit, ETag,
 //        X-Linked-Etag / X-Linked-Size for LFS files (answered with a
 //        redirect to the storage host, which is not followed for HEAD)

@@ -1,5 +1,5 @@
 // What the Hub says about one revision of a repository: the answer of
-// `GET {endpoint}/api/models/{repo}/revision/{revision}?blobs=true`, the call
+// `GET {endpoint}/api/models/{repo}/revision/{revision}?blobs=True`, the call
 // huggingface_hub's model_info(files_metadata=True) makes:
 //
 //   {"id": "ORG/REPO", "sha": "<40-hex commit>",
@@ -28,7 +28,7 @@ inline constexpr std::uint64_t kMaxFileBytes = 1ull << 40;  // 1 TiB per file
 
 struct RepoFile {
   std::string path;                       // relative, '/'-separated
-  std::optional<std::uint64_t> size;      // bytes (absent without ?blobs=true)
+  std::optional<std::uint64_t> size;      // bytes (absent without ?blobs=True)
   std::string blob_id;                    // git blob id (40 hex), "" when not given
   std::optional<std::string> lfs_sha256;  // LFS files: SHA-256 of the content
 

@@ -180,7 +180,7 @@ class Handler(BaseHTTPRequestHandler):
         commit = repo.resolve(revision)
         if commit is None:
             return self.hub_error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
-        blobs = "blobs=true" in (url.query or "")
+        blobs = "blobs=true" in (url.query or "").lower()
         siblings = []
         for path, f in sorted(repo.files.items()):
             entry = {"rfilename": path}
