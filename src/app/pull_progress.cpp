@@ -9,6 +9,13 @@ using Clock = std::chrono::steady_clock;
 
 double mib(std::uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 
+// "12.3 MiB", "4.0 KiB", "512 B": small files (configs) are not "0.0 MiB".
+std::string human_bytes(std::uint64_t bytes) {
+  if (bytes >= (1u << 20)) return fmt::format("{:.1f} MiB", mib(bytes));
+  if (bytes >= 1024) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
+  return fmt::format("{} B", bytes);
+}
+
 }  // namespace
 
 PullProgress::PullProgress(bool terminal, std::FILE* out) : terminal_(terminal), out_(out) {}
@@ -27,8 +34,9 @@ std::string PullProgress::render(const Row& row) const {
   const double seconds = std::chrono::duration<double>(Clock::now() - row.started).count();
   const double rate = seconds > 0 ? mib(row.done - std::min(row.done, row.resumed_from)) / seconds : 0.0;
   std::string name = row.file.size() > 40 ? "..." + row.file.substr(row.file.size() - 37) : row.file;
-  return fmt::format("{:<40} [{}{}] {:>8.1f}/{:.1f} MiB {:>7.1f} MiB/s {}", name, std::string(filled, '#'),
-                     std::string(kWidth - filled, '.'), mib(row.done), mib(row.total), rate, row.outcome);
+  return fmt::format("{:<40} [{}{}] {:>10} / {:<10} {:>7.1f} MiB/s {}", name, std::string(filled, '#'),
+                     std::string(kWidth - filled, '.'), human_bytes(row.done), human_bytes(row.total), rate,
+                     row.outcome);
 }
 
 void PullProgress::redraw_locked(bool force) {
@@ -52,10 +60,10 @@ void PullProgress::on_start(const std::string& file, std::uint64_t total, std::u
                       .outcome = ""});
   if (terminal_) return redraw_locked(true);
   if (resumed_from > 0) {
-    std::fprintf(out_, "servir: downloading %s (%.1f MiB, resuming at %.1f MiB)\n", file.c_str(), mib(total),
-                 mib(resumed_from));
+    std::fprintf(out_, "servir: downloading %s (%s, resuming at %s)\n", file.c_str(), human_bytes(total).c_str(),
+                 human_bytes(resumed_from).c_str());
   } else {
-    std::fprintf(out_, "servir: downloading %s (%.1f MiB)\n", file.c_str(), mib(total));
+    std::fprintf(out_, "servir: downloading %s (%s)\n", file.c_str(), human_bytes(total).c_str());
   }
   std::fflush(out_);
 }
@@ -76,8 +84,8 @@ void PullProgress::on_finish(const std::string& file, const Status& status, std:
     return redraw_locked(true);
   }
   if (status.ok()) {
-    std::fprintf(out_, "servir: %s: %.1f MiB in %.1f s (%.1f MiB/s), verified\n", file.c_str(), mib(transferred),
-                 seconds, seconds > 0 ? mib(transferred) / seconds : 0.0);
+    std::fprintf(out_, "servir: %s: %s in %.2f s (%.1f MiB/s), verified\n", file.c_str(),
+                 human_bytes(transferred).c_str(), seconds, seconds > 0 ? mib(transferred) / seconds : 0.0);
   } else {
     std::fprintf(out_, "servir: %s: failed: %s\n", file.c_str(), status.message().c_str());
   }

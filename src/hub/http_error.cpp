@@ -56,8 +56,11 @@ Status transport_error(const RequestContext& c, const std::string& what, int cur
     case CURLE_COULDNT_CONNECT:
       return make_error(ErrorCode::kUnavailable, "cannot reach the Hub at {}: {} (no network? HF_ENDPOINT?)",
                         c.endpoint, what);
-    default:
-      return make_error(ErrorCode::kUnavailable, "{}{}: {}", c.repo_id, c.file.empty() ? "" : "/" + c.file, what);
+    default: {
+      std::string subject = c.repo_id;
+      if (!c.file.empty()) subject = subject.empty() ? c.file : subject + "/" + c.file;
+      return make_error(ErrorCode::kUnavailable, "{}: {}", subject, what);
+    }
   }
 }
 
