@@ -17,6 +17,7 @@
 #include "app/pull_progress.h"
 #include "formats/integrity.h"
 #include "hub/hub_cache.h"
+#include "hub/model_source.h"
 #include "hub/snapshot_pull.h"
 
 namespace servir::app {
@@ -35,7 +36,7 @@ constexpr const char* kPullFooter = R"(
 Cache: $HF_HOME/hub (default ~/.cache/huggingface/hub; HF_HUB_CACHE overrides),
 laid out as huggingface_hub lays it out, so files either tool downloaded are reused.
 Environment: HF_ENDPOINT (or --hf-endpoint), HF_TOKEN (sent as Authorization: Bearer),
-HF_HOME, HF_HUB_OFFLINE=1 (no network: fails unless nothing is missing).
+HF_HOME, HF_HUB_OFFLINE=1 (no network: prints the cached path, or fails with 5 when it is incomplete).
 An interrupted download resumes where it stopped on the next run.
 
 Exit status:
@@ -61,6 +62,18 @@ void run_pull(const PullFlags& f) {
   hub::HubOptions options = hub::hub_options_from_env();
   if (!f.endpoint.empty()) options.endpoint = f.endpoint;
   const auto hub_dir = hub::default_hub_cache_dir();
+  if (options.offline) {
+    // As huggingface_hub's snapshot_download: offline, the cached snapshot
+    // is the answer when it is complete, and an error otherwise.
+    auto cached = f.include.empty() ? hub::find_cached_model(hub_dir, *ref) : std::nullopt;
+    if (!cached) {
+      fail(fmt::format("pull {}: HF_HUB_OFFLINE is set and the cache {} does not hold it complete", f.ref,
+                       hub_dir.string()),
+           kExitNotFound);
+    }
+    fmt::print("{}\n", cached->string());
+    return;
+  }
   PullProgress progress(!f.plain && ::isatty(STDERR_FILENO) == 1);
   const auto started = std::chrono::steady_clock::now();
   auto result = hub::pull_snapshot(options, hub_dir, request, &progress);

@@ -178,6 +178,13 @@ def main():
         check(downloads(mock.log()) == [], "second pull downloads nothing", str(mock.log()))
         check("4 from the cache" in err, "second pull reports the cache", err)
 
+        mock.reset()
+        rc, out2, err = pull(dict(env, HF_HUB_OFFLINE="1"), "hf:servir-test/tiny")
+        check(rc == 0 and out2 == snapshot and mock.log() == [], "HF_HUB_OFFLINE=1 pull answers from the cache",
+              f"rc={rc} {err} {mock.log()}")
+        rc, out2, err = pull(dict(env, HF_HUB_OFFLINE="1"), "hf:servir-test/tiny:absent.gguf")
+        check(rc == 5 and "HF_HUB_OFFLINE" in err, "HF_HUB_OFFLINE=1 pull of what is not cached exits 5", f"rc={rc} {err}")
+
         # --- files another tool put in the cache are reused --------------------
         env2 = env_for("home2")
         other = os.path.join(work, "home2", "hub", "models--servir-test--tiny")
