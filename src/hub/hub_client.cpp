@@ -116,6 +116,7 @@ Result<FileMetadata> HubClient::fetch_file_metadata(const std::string& repo_id, 
   meta.commit = c.header("x-repo-commit");
   const std::string linked = c.header("x-linked-etag");
   meta.etag = normalize_etag(linked.empty() ? c.header("etag") : linked);
+  meta.lfs = !linked.empty();
   const std::string size = c.header("x-linked-size").empty() ? c.header("content-length") : c.header("x-linked-size");
   if (!size.empty()) meta.size = std::strtoull(size.c_str(), nullptr, 10);
   if (meta.etag.empty() || !is_safe_repo_path(meta.etag) || meta.etag.find('/') != std::string::npos) {

@@ -46,6 +46,7 @@ HubOptions hub_options_from_env();
 struct FileMetadata {
   std::string commit;  // X-Repo-Commit
   std::string etag;    // X-Linked-Etag (LFS) or ETag, quotes and W/ removed
+  bool lfs = false;    // the etag came from X-Linked-Etag: it is the content's SHA-256
   std::optional<std::uint64_t> size;
 };
 

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "formats/integrity.h"
 #include "hub/hub_cache.h"
 
 namespace servir::hub {
@@ -42,6 +43,11 @@ class BlobLock {
   explicit BlobLock(int fd) : fd_(fd) {}
   int fd_;
 };
+
+bool is_git_object_id(const std::string& id) {
+  return id.size() == 40 && std::all_of(id.begin(), id.end(),
+                                        [](char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'); });
+}
 
 bool has_suffix(const std::string& path, std::string_view suffix) { return path.ends_with(suffix); }
 
@@ -126,7 +132,13 @@ Result<PullResult> pull_snapshot(const HubOptions& options, const fs::path& hub_
     if (file.etag().empty() || !file.size) {
       auto meta = client.fetch_file_metadata(ref.repo_id, revision.commit, file.path);
       if (!meta) return std::move(meta).status();
-      if (file.etag().empty()) file.blob_id = meta->etag;
+      if (file.etag().empty() && meta->lfs) {
+        auto sha = normalize_sha256_hex(meta->etag);  // an LFS etag is the SHA-256: verify it
+        if (!sha) return make_error(ErrorCode::kCorruptData, "{}: the Hub's X-Linked-Etag is not a SHA-256", file.path);
+        file.lfs_sha256 = *sha;
+      } else if (file.etag().empty()) {
+        file.blob_id = meta->etag;  // a git blob id (40 hex) is verified too; anything else is only a name
+      }
       if (!file.size) file.size = meta->size;
       if (!file.size) return make_error(ErrorCode::kCorruptData, "{}: the Hub gave no size", file.path);
     }
@@ -174,7 +186,7 @@ Result<PullResult> pull_snapshot(const HubOptions& options, const fs::path& hub_
                            .file = file.path,
                            .size = *file.size,
                            .sha256 = file.lfs_sha256,
-                           .git_blob_id = file.lfs_sha256 ? "" : file.blob_id,
+                           .git_blob_id = file.lfs_sha256 || !is_git_object_id(file.blob_id) ? "" : file.blob_id,
                            .incomplete = cache.incomplete_path(file.etag()),
                            .blob = cache.blob_path(file.etag())};
           auto bytes = worker_client.download_blob(job, observer);

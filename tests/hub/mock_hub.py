@@ -19,6 +19,7 @@ Fault modes, set at run time with POST /_mock/faults (JSON):
   {"cut": {"PATH": N}}       close the connection after N body bytes (once)
   {"corrupt": ["PATH"]}      serve PATH with one byte flipped (sha256 mismatch)
   {"unsafe_names": true}     the "servir-test/evil" listing names ../ and / paths
+  {"bare_listing": true}     listings without sizes or digests (HEAD supplies them)
 GET /_mock/log returns every request seen (method, path, Range header,
 body bytes sent); POST /_mock/reset clears the log and the faults.
 
@@ -180,7 +181,9 @@ class Handler(BaseHTTPRequestHandler):
         commit = repo.resolve(revision)
         if commit is None:
             return self.hub_error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
-        blobs = "blobs=true" in (url.query or "").lower()
+        # "bare_listing": answer as without ?blobs=True, so the client must
+        # read sizes and digests from HEAD /resolve/ instead.
+        blobs = "blobs=true" in (url.query or "").lower() and not STATE.faults.get("bare_listing")
         siblings = []
         for path, f in sorted(repo.files.items()):
             entry = {"rfilename": path}

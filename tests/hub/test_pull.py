@@ -223,6 +223,22 @@ def main():
         check(sha256(os.path.join(out, "model.safetensors")) == expected["model.safetensors"] and not os.path.exists(partial),
               "the resumed file matches its sha256")
 
+        # --- metadata from HEAD when the listing has none, still verified ------------
+        env_head = env_for("home11")
+        mock.reset()
+        mock.post("/_mock/faults", {"bare_listing": True})
+        rc, out, err = pull(env_head, "hf:servir-test/tiny")
+        heads = [e["path"] for e in mock.log() if e["method"] == "HEAD"]
+        check(rc == 0 and len(heads) == 4, "a bare listing falls back to HEAD per file", f"rc={rc} {err} {heads}")
+        check(sorted(os.listdir(os.path.join(work, "home11", "hub", "models--servir-test--tiny", "blobs"))) ==
+              sorted(expected.values()), "blob names from HEAD's ETag / X-Linked-Etag")
+        mock.reset()
+        env_head2 = env_for("home12")
+        mock.post("/_mock/faults", {"bare_listing": True, "corrupt": ["model.safetensors"]})
+        rc, out, err = pull(env_head2, "hf:servir-test/tiny")
+        check(rc == 3 and "SHA-256 mismatch" in err, "X-Linked-Etag's SHA-256 is checked too", f"rc={rc} {err}")
+        mock.reset()
+
         # --- corrupted blob -----------------------------------------------
         env4 = env_for("home4")
         mock.reset()
