@@ -1,25 +1,16 @@
 #include "hub/hub_client.h"
 
 #include <curl/curl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <chrono>
-#include <cstdio>
 #include <cstdlib>
-#include <map>
-#include <mutex>
 
 #include <fmt/format.h>
 
-#include "formats/integrity.h"
 #include "hub/curl_handle.h"
 #include "hub/http_error.h"
 #include "hub/hub_ref.h"
 
 namespace servir::hub {
-namespace fs = std::filesystem;
 using detail::add_common_headers;
 using detail::HeaderList;
 using detail::normalize_etag;
@@ -31,6 +22,10 @@ bool env_flag(const char* name) {
   if (value == nullptr) return false;
   const std::string v(value);
   return v == "1" || v == "ON" || v == "on" || v == "true" || v == "TRUE" || v == "yes" || v == "YES";
+}
+
+Status offline_error(const std::string& what) {
+  return make_error(ErrorCode::kUnavailable, "HF_HUB_OFFLINE is set: not fetching {}", what);
 }
 
 }  // namespace
@@ -49,14 +44,6 @@ HubOptions hub_options_from_env() {
   options.offline = env_flag("HF_HUB_OFFLINE");
   return options;
 }
-
-namespace {
-
-Status offline_error(const std::string& what) {
-  return make_error(ErrorCode::kUnavailable, "HF_HUB_OFFLINE is set: not fetching {}", what);
-}
-
-}  // namespace
 
 HubClient::HubClient(HubOptions options) : options_(std::move(options)), curl_(std::make_unique<detail::CurlHandle>()) {
   while (options_.endpoint.ends_with('/')) options_.endpoint.pop_back();
