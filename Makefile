@@ -3,7 +3,7 @@
 #
 #   make            release build -> build/servir
 #   make test       deps + lint + release tests + ASan/UBSan tests + fuzzers
-#   make serve      build and start the server
+#   make serve      build and start the server (MODEL=path|hf:ORG/REPO; default: a small chat model)
 #   make lint       formatting and layering checks
 #   make format     rewrite sources with clang-format
 #   make fuzz       build and run every fuzzer for FUZZ_SECONDS each
@@ -79,8 +79,10 @@ lint: deps
 format:
 	clang-format -i $(SOURCES)
 
+# Without MODEL: a pinned small chat model pulled from the Hub on first use
+# (scripts/serve.sh says what it does offline). ARGS: more `serve` flags.
 serve: build
-	$(BUILD_DIR)/servir serve $(if $(MODEL),--model $(MODEL),)
+	@./scripts/serve.sh $(BUILD_DIR)/servir "$(MODEL)" -- $(ARGS)
 
 # The container image (Dockerfile; docs/DEPLOYMENT.md). Not part of `make
 # test`: it compiles servir inside the build stage (a host build with the

@@ -3,7 +3,7 @@
 # one in docs/ARCHITECTURE.md; a layer may include itself and anything below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LAYERS=(util formats kernels model tokenizer engine guard server app)
+LAYERS=(util formats hub kernels model tokenizer engine guard server app)
 rank() { local i; for i in "${!LAYERS[@]}"; do [ "${LAYERS[$i]}" = "$1" ] && { echo "$i"; return; }; done; echo -1; }
 bad=0
 for dir in src/*/; do

@@ -12,7 +12,7 @@ set -euo pipefail
 BUILD_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev
-  libssl-dev libboost-dev libre2-dev libicu-dev
+  libssl-dev libboost-dev libre2-dev libicu-dev libcurl4-openssl-dev
 )
 BUILD_ONLY=0
 [ "${1:-}" = "--build-only" ] && BUILD_ONLY=1
@@ -22,7 +22,7 @@ PACKAGES=(
   clang libclang-rt-dev clang-format clang-tidy
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev libboost-dev libre2-dev libicu-dev
+  libssl-dev libboost-dev libre2-dev libicu-dev libcurl4-openssl-dev
   python3 python3-numpy
   # The deployment kit's tests (deploy/, tests/deploy): YAML lint and
   # parsing, promtool and a real Prometheus, a real load balancer.

@@ -17,6 +17,7 @@
 
 #include "app/bench_engine.h"
 #include "app/commands.h"
+#include "app/hub_model.h"
 
 namespace servir::app {
 namespace {
@@ -85,6 +86,7 @@ void register_bench_command(CLI::App& app) {
       ->capture_default_str();
   add_engine_options(*cmd, o.engine);
   cmd->callback([] {
+    o.runtime.model_path = resolve_model_argument(o.runtime.model_path);
     if (o.concurrency > 0) {
       EngineBenchOptions e;
       e.runtime = o.runtime;

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "app/commands.h"
+#include "app/hub_model.h"
 
 namespace servir::app {
 namespace {
@@ -36,6 +37,7 @@ void register_perplexity_command(CLI::App& app) {
   cmd->add_option("--chunks", o.chunks, "Windows to score (-1: all)")->capture_default_str();
   cmd->add_flag("--json", o.json, "One JSON object");
   cmd->callback([] {
+    o.runtime.model_path = resolve_model_argument(o.runtime.model_path);
     if (o.runtime.context == 0) o.runtime.context = 512;
     const std::int64_t n_ctx = o.runtime.context;
     if (n_ctx < 8) fail("--ctx must be at least 8");

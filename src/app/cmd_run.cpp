@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/hub_model.h"
 #include "app/model_template.h"
 #include "app/runtime.h"
 #include "engine/sampler.h"
@@ -172,7 +173,10 @@ void run_chat(Runtime& rt, const RunOptions& o) {
 }  // namespace
 
 void add_runtime_options(CLI::App& cmd, RuntimeOptions& o) {
-  cmd.add_option("-m,--model", o.model_path, "GGUF file or Hugging Face folder")->required();
+  cmd.add_option(
+         "-m,--model", o.model_path,
+         "GGUF file, Hugging Face folder, or hf:ORG/REPO[@REVISION][:FILE] (pulled into the Hub cache on first use)")
+      ->required();
   cmd.add_option("-t,--threads", o.threads, "Threads (0: physical cores)")->capture_default_str();
   cmd.add_option("-c,--ctx", o.context, "Tokens per sequence in the KV cache (0: min(model, 4096))")
       ->capture_default_str();
@@ -203,6 +207,7 @@ void register_run_command(CLI::App& app) {
   cmd->add_flag("--json", o.json, "Print one JSON object instead of streaming");
   cmd->add_flag("--verbose", o.verbose, "Print the memory plan and timings to stderr");
   cmd->callback([] {
+    o.runtime.model_path = resolve_model_argument(o.runtime.model_path);
     if (o.seed_option >= 0) o.sampling.seed = static_cast<std::uint64_t>(o.seed_option);
     o.seed = o.sampling.seed.value_or(
         static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));

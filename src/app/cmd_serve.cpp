@@ -13,10 +13,13 @@
 
 #include "app/commands.h"
 #include "app/engine_setup.h"
+#include "app/hub_model.h"
 #include "app/model_template.h"
 #include "app/yaml_config.h"
 #include "formats/ggml_type.h"
 #include "formats/integrity.h"
+#include "hub/hub_cache.h"
+#include "hub/model_source.h"
 #include "server/auth.h"
 #include "server/generation_backend.h"
 #include "server/run_server.h"
@@ -214,7 +217,14 @@ void check_serve_config(ServeFlags f, const server::ServerOptions& options) {
   if (!r.manifest.empty() && missing(r.manifest)) warn(fmt::format("--manifest {} is not on this machine", r.manifest));
   const auto& h = options.http;
   if (h.tls_cert_path.empty() != h.tls_key_path.empty()) fail("--tls-cert and --tls-key go together");
-  if (missing(r.model_path)) warn(fmt::format("--model {} is not on this machine", r.model_path));
+  if (hub::is_hub_ref(r.model_path)) {
+    auto ref = hub::parse_hub_ref(r.model_path);
+    if (!ref) fail(ref.status().message());
+    if (!hub::find_cached_model(hub::default_hub_cache_dir(), *ref)) {
+      warn(fmt::format("--model {} is not in the Hub cache yet: it will be pulled at start", r.model_path));
+    }
+  } else if (missing(r.model_path))
+    warn(fmt::format("--model {} is not on this machine", r.model_path));
   for (const std::string* p : {&h.tls_cert_path, &h.tls_key_path}) {
     if (missing(*p)) warn(fmt::format("TLS file {} is not on this machine", *p));
   }
@@ -256,6 +266,13 @@ void register_serve_command(CLI::App& app) {
       fail("timeouts must be positive (--request-timeout and --shutdown-timeout may be 0)");
     }
     if (check_config) return check_serve_config(f, options);
+    // A Hub reference is pulled (or found in the cache) before the server
+    // listens; clients know the model by the reference and its short name.
+    if (hub::is_hub_ref(f.runtime.model_path)) {
+      if (f.served_model_names.empty()) f.served_model_names = hub_model_names(f.runtime.model_path);
+      f.runtime.model_path = resolve_model_argument(f.runtime.model_path);
+    }
+    f.guard_model = f.guard_model.empty() ? f.guard_model : resolve_model_argument(f.guard_model);
     const std::string metrics_name = model_names(f).back();
     Status st = server::run_server(options, metrics_name, [] { return load_model(f); });
     if (!st.ok()) fail(st);

@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   servir::app::register_loadtest_command(app);
   servir::app::register_guard_command(app);
   servir::app::register_health_command(app);
+  servir::app::register_pull_command(app);
 
   int rc = 0;
   try {

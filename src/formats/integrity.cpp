@@ -3,6 +3,7 @@
 #include <cctype>
 #include <fstream>
 #include <memory>
+#include <utility>
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -25,7 +26,44 @@ std::string to_hex(const unsigned char* digest, unsigned int length) {
 
 using DigestContext = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
 
+const EVP_MD* digest_of(StreamingDigest::Algorithm algorithm) {
+  return algorithm == StreamingDigest::Algorithm::kSha1 ? EVP_sha1() : EVP_sha256();
+}
+
 }  // namespace
+
+StreamingDigest::StreamingDigest(Algorithm algorithm) : algorithm_(algorithm), ctx_(EVP_MD_CTX_new()) {
+  CHECK(ctx_ != nullptr && EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), digest_of(algorithm_), nullptr) == 1);
+}
+
+StreamingDigest::StreamingDigest(StreamingDigest&& other) noexcept
+    : algorithm_(other.algorithm_), ctx_(std::exchange(other.ctx_, nullptr)) {}
+
+StreamingDigest& StreamingDigest::operator=(StreamingDigest&& other) noexcept {
+  if (this != &other) {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+    algorithm_ = other.algorithm_;
+    ctx_ = std::exchange(other.ctx_, nullptr);
+  }
+  return *this;
+}
+
+StreamingDigest::~StreamingDigest() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void StreamingDigest::update(std::string_view bytes) {
+  CHECK(ctx_ != nullptr && EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), bytes.data(), bytes.size()) == 1);
+}
+
+std::string StreamingDigest::final_hex() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  CHECK(ctx_ != nullptr && EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), digest, &length) == 1);
+  return to_hex(digest, length);
+}
+
+void StreamingDigest::reset() {
+  CHECK(ctx_ != nullptr && EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), digest_of(algorithm_), nullptr) == 1);
+}
 
 std::string sha256_hex(std::string_view bytes) {
   DigestContext ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);

@@ -15,6 +15,27 @@
 
 namespace servir {
 
+// A digest computed while bytes stream past (a download, a file read in
+// chunks). Move-only: it owns an OpenSSL context.
+class StreamingDigest {
+ public:
+  enum class Algorithm { kSha256, kSha1 };
+  explicit StreamingDigest(Algorithm algorithm = Algorithm::kSha256);
+  StreamingDigest(StreamingDigest&&) noexcept;
+  StreamingDigest& operator=(StreamingDigest&&) noexcept;
+  ~StreamingDigest();
+
+  void update(std::string_view bytes);
+  // Lower-case hex of everything passed to update(); the digest is spent
+  // afterwards (call reset() to start again).
+  std::string final_hex();
+  void reset();
+
+ private:
+  Algorithm algorithm_;
+  void* ctx_ = nullptr;  // EVP_MD_CTX, kept out of this header
+};
+
 // Lower-case hex SHA-256 of a whole file, read sequentially.
 Result<std::string> sha256_file(const std::string& path);
 std::string sha256_hex(std::string_view bytes);
