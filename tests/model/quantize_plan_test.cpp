@@ -112,7 +112,8 @@ TEST(QuantizePlan, RowsThatAreNotWholeSuperBlocksFallBackAsLlamaCpp) {
   auto plan = plan_quantization(tensors, {.scheme = QuantScheme::kQ4_K_M, .n_layers = 5});
   EXPECT_EQ(type_of(plan, "token_embd.weight"), GgmlType::kQ8_0);     // output rule, rows % 256 != 0
   EXPECT_EQ(type_of(plan, "blk.1.attn_q.weight"), GgmlType::kQ5_0);   // Q4_K -> Q5_0
-  EXPECT_EQ(type_of(plan, "blk.0.attn_v.weight"), GgmlType::kQ8_0);   // Q6_K -> Q8_0
+  EXPECT_EQ(type_of(plan, "blk.4.attn_v.weight"), GgmlType::kQ8_0);   // more bits: Q6_K -> Q8_0
+  EXPECT_EQ(type_of(plan, "blk.0.attn_v.weight"), GgmlType::kQ5_0);   // 0 >= 5 * 7 / 8 = 4 is false
   EXPECT_EQ(type_of(plan, "blk.1.ffn_down.weight"), GgmlType::kF16);  // rows of 172: no 32-block fits
   plan = plan_quantization(tensors, {.scheme = QuantScheme::kQ5_K_S, .n_layers = 5});
   EXPECT_EQ(type_of(plan, "blk.1.attn_q.weight"), GgmlType::kQ5_1);  // Q5_K -> Q5_1
