@@ -1,5 +1,8 @@
 #include "formats/gguf_model_metadata.h"
 
+#include <cmath>
+#include <numbers>
+
 namespace servir {
 namespace {
 
@@ -46,11 +49,35 @@ Status set_gguf_model_metadata(const ModelConfig& c, const GgufGeneralInfo& gene
   writer.set(arch + ".attention.value_length", u32(c.head_dim));
   writer.set(arch + ".rope.dimension_count", u32(c.rope_dim));
   writer.set(arch + ".rope.freq_base", GgufValue(static_cast<float>(c.rope_theta)));
-  if (Status st = set_gguf_rope_scaling(c.rope_scaling, arch, writer); !st.ok()) return st;
+  const bool llama3_as_tensor = general.rope_freqs_tensor && c.rope_scaling.type == RopeScalingType::kLlama3;
+  if (!llama3_as_tensor) {
+    if (Status st = set_gguf_rope_scaling(c.rope_scaling, arch, writer); !st.ok()) return st;
+  }
   writer.set(arch + ".attention.layer_norm_rms_epsilon", GgufValue(static_cast<float>(c.rms_norm_eps)));
   if (c.sliding_window) writer.set(arch + ".attention.sliding_window", u32(*c.sliding_window));
   writer.set(arch + ".vocab_size", u32(c.vocab_size));
   return {};
+}
+
+std::vector<float> llama3_rope_freq_factors(const ModelConfig& c) {
+  const RopeScaling& r = c.rope_scaling;
+  const double context = static_cast<double>(r.original_context_length);
+  const double low_wavelen = context / r.low_freq_factor;
+  const double high_wavelen = context / r.high_freq_factor;
+  std::vector<float> factors;
+  for (std::int64_t i = 0; i < c.rope_dim / 2; ++i) {
+    const double freq = std::pow(c.rope_theta, -2.0 * static_cast<double>(i) / static_cast<double>(c.rope_dim));
+    const double wavelen = 2 * std::numbers::pi / freq;
+    double factor = 1;
+    if (wavelen > low_wavelen) {
+      factor = r.factor;
+    } else if (wavelen >= high_wavelen) {
+      const double smooth = (context / wavelen - r.low_freq_factor) / (r.high_freq_factor - r.low_freq_factor);
+      factor = 1 / ((1 - smooth) / r.factor + smooth);
+    }
+    factors.push_back(static_cast<float>(factor));
+  }
+  return factors;
 }
 
 }  // namespace servir

@@ -139,6 +139,48 @@ TEST(ModelQuantizer, HfFolderToF32GgufKeepsLogitsTokenizerAndGreedyText) {
   EXPECT_NE(file->find_tensor("token_embd.weight"), nullptr);
 }
 
+// Llama 3 RoPE scaling has no GGUF metadata: the converter writes the
+// rope_freqs tensor, whose factors must rotate exactly as the HF rule does.
+TEST(ModelQuantizer, HfLlama3RopeScalingBecomesTheRopeFreqsTensor) {
+  const auto tokenizer = testing::shared_path("testdata/tokenizers/mistral/tokenizer.json");
+  SKIP_WITHOUT_SHARED(tokenizer);
+  testing::TempDir tmp;
+  SyntheticModelSpec spec;
+  spec.config.hidden_size = 128;
+  spec.config.n_layers = 2;
+  spec.config.n_heads = 4;
+  spec.config.n_kv_heads = 2;
+  spec.config.ffn_size = 256;
+  spec.config.rope_theta = 500000;
+  spec.config.rope_scaling = {.type = RopeScalingType::kLlama3,
+                              .factor = 8,
+                              .low_freq_factor = 1,
+                              .high_freq_factor = 4,
+                              .original_context_length = 32};
+  spec.seed = 5;
+  spec.vocab_from = tokenizer.string();
+  spec.out_path = (tmp / "hf").string();
+  ASSERT_TRUE(complete_synthetic_spec(spec).ok());
+  ASSERT_TRUE(write_synthetic_model(spec).ok());
+  const std::string gguf = (tmp / "l3.gguf").string();
+  auto result = quantize(spec.out_path, gguf, QuantScheme::kF32);
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  auto file = GgufFile::open(gguf);
+  ASSERT_TRUE(file.ok());
+  const GgufTensorInfo* freqs = file->find_tensor("rope_freqs.weight");
+  ASSERT_NE(freqs, nullptr);
+  EXPECT_EQ(freqs->ne[0], 16u);  // head_dim 32 / 2
+  EXPECT_EQ(file->find("llama.rope.scaling.type"), nullptr);
+  std::vector<std::int32_t> tokens;
+  for (int i = 0; i < kTokens; ++i) tokens.push_back(100 + (i * 31) % 1000);
+  const auto want = logits_of(spec.out_path, tokens);
+  const auto got = logits_of(gguf, tokens);
+  ASSERT_EQ(got.size(), want.size());
+  float max_diff = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) max_diff = std::max(max_diff, std::fabs(got[i] - want[i]));
+  EXPECT_LT(max_diff, 1e-3f);
+}
+
 struct TypeTolerance {
   QuantScheme scheme;
   double max_mean_kl;

@@ -29,6 +29,7 @@ struct SourceTensor {
   const std::byte* data = nullptr;
   std::uint64_t n_bytes = 0;
   std::int64_t permute_head_dim = 0;  // > 0: rows go from HF to interleaved RoPE order
+  bool in_map = true;                 // data is in a file map (its pages may be released)
 };
 
 bool is_float_type(GgmlType t) { return t == GgmlType::kF32 || t == GgmlType::kF16 || t == GgmlType::kBF16; }
@@ -42,11 +43,13 @@ void release_input_pages(const std::byte* data, std::uint64_t bytes) {
   if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
-Result<std::vector<SourceTensor>> collect_sources(const ModelDescription& model) {
+// `rope_freqs` holds the computed Llama 3 factors an HF folder needs as a
+// tensor; it must outlive the returned sources.
+Result<std::vector<SourceTensor>> collect_sources(const ModelDescription& model, std::vector<float>& rope_freqs) {
   std::vector<SourceTensor> out;
   if (const GgufFile* gguf = model.gguf()) {
     for (const GgufTensorInfo& info : gguf->tensors()) {
-      out.push_back({info.name, info.ne, info.type, info.data, info.n_bytes, 0});
+      out.push_back({info.name, info.ne, info.type, info.data, info.n_bytes, 0, true});
     }
     return out;
   }
@@ -64,13 +67,24 @@ Result<std::vector<SourceTensor>> collect_sources(const ModelDescription& model)
     const TensorEntry* found = model.find(expected.name);
     if (found == nullptr) return make_error(ErrorCode::kNotFound, "{}: no tensor {}", model.path(), expected.name);
     const TensorEntry& t = *found;
-    SourceTensor s{t.name, std::vector<std::uint64_t>(t.shape.rbegin(), t.shape.rend()), t.type, t.data, t.n_bytes, 0};
+    SourceTensor s{t.name, std::vector<std::uint64_t>(t.shape.rbegin(), t.shape.rend()), t.type, t.data, t.n_bytes, 0,
+                   true};
     if (permute) {
       for (const char* suffix : {".attn_q.weight", ".attn_k.weight", ".attn_q.bias", ".attn_k.bias"}) {
         if (t.name.ends_with(suffix)) s.permute_head_dim = c.head_dim;
       }
     }
     out.push_back(std::move(s));
+  }
+  if (c.rope_scaling.type == RopeScalingType::kLlama3) {
+    rope_freqs = llama3_rope_freq_factors(c);
+    out.push_back({std::string(kRopeFreqs),
+                   {rope_freqs.size()},
+                   GgmlType::kF32,
+                   reinterpret_cast<const std::byte*>(rope_freqs.data()),
+                   rope_freqs.size() * sizeof(float),
+                   0,
+                   /*in_map=*/false});
   }
   return out;
 }
@@ -158,12 +172,13 @@ class TensorConverter {
       }
       // A permuted slice read rows of its heads only, but release per head
       // boundary is not worth the bookkeeping: those go at the end.
-      if (s.permute_head_dim == 0) release_input_pages(s.data + begin * in_row_bytes, (end - begin) * in_row_bytes);
+      if (s.permute_head_dim == 0 && s.in_map)
+        release_input_pages(s.data + begin * in_row_bytes, (end - begin) * in_row_bytes);
       progress.tensor_rows_done = end;
       progress.input_bytes_done = input_bytes_done_ + end * in_row_bytes;
       if (options_.on_progress && end < rows) options_.on_progress(progress);
     }
-    if (s.permute_head_dim > 0) release_input_pages(s.data, s.n_bytes);
+    if (s.permute_head_dim > 0 && s.in_map) release_input_pages(s.data, s.n_bytes);
     input_bytes_done_ += s.n_bytes;
     progress.input_bytes_done = input_bytes_done_;
     progress.tensor_finished = true;
@@ -192,14 +207,16 @@ std::uint64_t interleaved_source_row(std::uint64_t row, std::int64_t head_dim) {
 }
 
 Result<QuantizeResult> plan_model_quantization(const ModelDescription& model, const QuantizeOptions& options) {
-  Result<std::vector<SourceTensor>> sources = collect_sources(model);
+  std::vector<float> rope_freqs;
+  Result<std::vector<SourceTensor>> sources = collect_sources(model, rope_freqs);
   if (!sources.ok()) return sources.status();
   return plan_sources(model, *sources, options);
 }
 
 Result<QuantizeResult> quantize_model(const ModelDescription& model, const std::string& out_path,
                                       const QuantizeOptions& options) {
-  Result<std::vector<SourceTensor>> sources = collect_sources(model);
+  std::vector<float> rope_freqs;
+  Result<std::vector<SourceTensor>> sources = collect_sources(model, rope_freqs);
   if (!sources.ok()) return sources.status();
   Result<QuantizeResult> result = plan_sources(model, *sources, options);
   if (!result.ok()) return result.status();
@@ -217,7 +234,8 @@ Result<QuantizeResult> quantize_model(const ModelDescription& model, const std::
     }
   } else {
     const GgufGeneralInfo general{model_name(model), quant_scheme_file_type(scheme),
-                                  ggml_type_info(quant_scheme_base_type(scheme)).quantized};
+                                  ggml_type_info(quant_scheme_base_type(scheme)).quantized,
+                                  /*rope_freqs_tensor=*/true};
     if (Status st = set_gguf_model_metadata(model.config(), general, writer); !st.ok()) {
       return st.with_prefix(model.path());
     }
