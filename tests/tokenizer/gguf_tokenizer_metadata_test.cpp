@@ -102,7 +102,7 @@ TEST(GgufTokenizerConversion, LayoutOfTheKeys) {
   ASSERT_NE(scores, nullptr);
   EXPECT_EQ(scores->element_type, GgufValueType::kFloat32);
   const GgufArray* spm_types = find(*spm, "tokenizer.ggml.token_type")->as_array();
-  EXPECT_EQ(spm_types->values[0].as_int(), 3);  // <unk> is special in the JSON (added token)
+  EXPECT_EQ(spm_types->values[0].as_int(), 2);  // <unk>: unknown
   EXPECT_EQ(spm_types->values[3].as_int(), 6);  // <0x00>: byte
   EXPECT_EQ(find(*spm, "tokenizer.ggml.add_space_prefix")->as_bool(), true);
   EXPECT_EQ(find(*spm, "tokenizer.ggml.add_bos_token")->as_bool(), true);
