@@ -4,7 +4,8 @@
 //   1: encode with a small SentencePiece vocabulary (byte fallback); every id
 //      must be valid and decoding must not fail;
 //   2: compile the rest as a split regex and run it over a fixed text;
-//   3: parse the rest as a tokenizer.json.
+//   3: parse the rest as a tokenizer.json, and convert it to GGUF tokenizer
+//      metadata (the converter `servir quantize` runs on HF folders).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 
 #include "tokenizer/byte_level.h"
 #include "tokenizer/detokenizer.h"
+#include "tokenizer/gguf_tokenizer_metadata.h"
 #include "tokenizer/tokenizer_loader.h"
 
 namespace {
@@ -122,6 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 3: {
       Result<TokenizerSpec> spec = tokenizer_spec_from_hf(input, "", "fuzz");
       if (spec.ok()) Result<Tokenizer> tok = Tokenizer::create(std::move(spec).value());
+      Result<GgufKeyValues> kvs = gguf_tokenizer_metadata_from_hf(input, "", "fuzz", 64);
       break;
     }
   }

@@ -4,6 +4,7 @@
 #include "app/commands.h"
 #include "formats/synthetic_model.h"
 #include "kernels/dtype_traits.h"
+#include "tokenizer/gguf_tokenizer_metadata.h"
 
 namespace servir::app {
 namespace {
@@ -98,6 +99,11 @@ void register_testmodel_command(CLI::App& app) {
     spec.out_path = o.out;
     spec.shards = o.shards;
     if (!o.vocab_from.empty()) spec.vocab_from = o.vocab_from;
+    if (o.vocab_from.ends_with(".json") && o.out.ends_with(".gguf")) {
+      auto metadata = gguf_tokenizer_metadata_from_hf_file(o.vocab_from, o.vocab);
+      if (!metadata) fail(metadata.status().to_string());
+      spec.tokenizer_metadata = std::move(metadata).value();
+    }
     if (o.vocab == 0 && o.vocab_from.empty()) fail("--vocab is required without --vocab-from");
     if (Status st = complete_synthetic_spec(spec); !st.ok()) fail(st.to_string());
     if (Status st = write_synthetic_model(spec); !st.ok()) fail(st.to_string());

@@ -20,6 +20,7 @@ void register_loadtest_command(CLI::App& app);
 void register_guard_command(CLI::App& app);
 void register_health_command(CLI::App& app);
 void register_pull_command(CLI::App& app);
+void register_quantize_command(CLI::App& app);
 
 // The options every command that runs a model takes (--model, --threads,
 // --ctx, --kv-block-size, --max-num-batched-tokens).

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
 
   servir::app::register_inspect_command(app);
   servir::app::register_testmodel_command(app);
+  servir::app::register_quantize_command(app);
   servir::app::register_tokenize_commands(app);
   servir::app::register_template_command(app);
   servir::app::register_run_command(app);

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "formats/gguf_model_metadata.h"
 #include "formats/gguf_reader.h"
 #include "formats/gguf_writer.h"
 #include "formats/safetensors.h"
@@ -133,30 +134,6 @@ Result<std::int64_t> tokenizer_json_vocab_size(const fs::path& path) {
   return max_id + 1;
 }
 
-// RoPE scaling as llama.cpp's converter writes it. Llama 3 scaling is a
-// rope_freqs tensor in GGUF (SyntheticModelSpec::rope_freqs), and HF-only
-// YaRN keys have no GGUF key, so both are refused rather than dropped.
-Status set_gguf_rope_scaling(const RopeScaling& r, const std::string& arch, GgufWriter& writer) {
-  if (r.type == RopeScalingType::kNone) return {};
-  if (r.type == RopeScalingType::kLlama3 || r.yarn_mscale != 0 || r.yarn_mscale_all_dim != 0 || !r.yarn_truncate) {
-    return make_error(ErrorCode::kInvalidArgument, "this rope scaling has no GGUF metadata form");
-  }
-  const std::string key = arch + ".rope.scaling.";
-  writer.set(key + "type", GgufValue(std::string(rope_scaling_name(r.type))));
-  writer.set(key + "factor", GgufValue(static_cast<float>(r.factor)));
-  if (r.original_context_length > 0) {
-    writer.set(key + "original_context_length", GgufValue(static_cast<std::uint32_t>(r.original_context_length)));
-  }
-  if (r.type == RopeScalingType::kYarn) {
-    writer.set(key + "yarn_beta_fast", GgufValue(static_cast<float>(r.yarn_beta_fast)));
-    writer.set(key + "yarn_beta_slow", GgufValue(static_cast<float>(r.yarn_beta_slow)));
-    if (r.yarn_attention_factor) {
-      writer.set(key + "yarn_attn_factor", GgufValue(static_cast<float>(*r.yarn_attention_factor)));
-    }
-  }
-  return {};
-}
-
 // config.json's rope_scaling object (null without scaling).
 nlohmann::json hf_rope_scaling_json(const RopeScaling& r) {
   if (r.type == RopeScalingType::kNone) return nullptr;
@@ -181,8 +158,6 @@ Status write_gguf(const SyntheticModelSpec& spec) {
   const ModelConfig& c = spec.config;
   const std::string arch(architecture_name(c.arch));
   GgufWriter writer;
-  writer.set("general.architecture", GgufValue(arch));
-  writer.set("general.name", GgufValue(fmt::format("servir-testmodel-{}-seed{}", arch, spec.seed)));
   // llama.cpp's LLAMA_FTYPE numbering for the types testmodel writes.
   std::uint32_t file_type = 0;
   switch (spec.type) {
@@ -219,24 +194,13 @@ Status write_gguf(const SyntheticModelSpec& spec) {
     default:
       break;
   }
-  writer.set("general.file_type", GgufValue(file_type));
-  auto u32 = [](std::int64_t v) { return GgufValue(static_cast<std::uint32_t>(v)); };
-  writer.set(arch + ".context_length", u32(c.context_length));
-  writer.set(arch + ".embedding_length", u32(c.hidden_size));
-  writer.set(arch + ".block_count", u32(c.n_layers));
-  writer.set(arch + ".feed_forward_length", u32(c.ffn_size));
-  writer.set(arch + ".attention.head_count", u32(c.n_heads));
-  writer.set(arch + ".attention.head_count_kv", u32(c.n_kv_heads));
-  writer.set(arch + ".attention.key_length", u32(c.head_dim));
-  writer.set(arch + ".attention.value_length", u32(c.head_dim));
-  writer.set(arch + ".rope.dimension_count", u32(c.rope_dim));
-  writer.set(arch + ".rope.freq_base", GgufValue(static_cast<float>(c.rope_theta)));
-  if (Status st = set_gguf_rope_scaling(c.rope_scaling, arch, writer); !st.ok()) return st;
-  writer.set(arch + ".attention.layer_norm_rms_epsilon", GgufValue(static_cast<float>(c.rms_norm_eps)));
-  if (c.sliding_window) writer.set(arch + ".attention.sliding_window", u32(*c.sliding_window));
-  writer.set(arch + ".vocab_size", u32(c.vocab_size));
+  const GgufGeneralInfo general{fmt::format("servir-testmodel-{}-seed{}", arch, spec.seed), file_type,
+                                ggml_type_info(spec.type).quantized};
+  if (Status st = set_gguf_model_metadata(c, general, writer); !st.ok()) return st;
 
-  if (spec.vocab_from) {
+  if (!spec.tokenizer_metadata.empty()) {
+    for (const auto& [key, value] : spec.tokenizer_metadata) writer.set(key, value);
+  } else if (spec.vocab_from) {
     auto file = GgufFile::open(*spec.vocab_from);
     if (!file) return std::move(file).status();
     for (const auto& [key, value] : file->metadata()) {
@@ -421,13 +385,25 @@ Status complete_synthetic_spec(SyntheticModelSpec& spec) {
     std::int64_t vocab = 0;
     if (source.extension() == ".json") {
       if (is_gguf_path(spec.out_path)) {
-        return make_error(
-            ErrorCode::kUnsupported,
-            "--vocab-from tokenizer.json writes HF folders only; for a .gguf output pass a GGUF vocab file");
+        if (spec.tokenizer_metadata.empty()) {
+          return make_error(ErrorCode::kUnsupported,
+                            "--vocab-from tokenizer.json into a .gguf needs its GGUF tokenizer metadata, which this "
+                            "caller did not convert");
+        }
+        for (const auto& [key, value] : spec.tokenizer_metadata) {
+          if (key == "tokenizer.ggml.tokens" && value.as_array() != nullptr) {
+            vocab = static_cast<std::int64_t>(value.as_array()->values.size());
+          } else if (key == "tokenizer.ggml.bos_token_id" && value.as_int()) {
+            c.bos_token_id = *value.as_int();
+          } else if (key == "tokenizer.ggml.eos_token_id" && value.as_int()) {
+            c.eos_token_ids = {*value.as_int()};
+          }
+        }
+      } else {
+        auto n = tokenizer_json_vocab_size(source);
+        if (!n) return std::move(n).status();
+        vocab = *n;
       }
-      auto n = tokenizer_json_vocab_size(source);
-      if (!n) return std::move(n).status();
-      vocab = *n;
     } else {
       if (!is_gguf_path(spec.out_path)) {
         return make_error(ErrorCode::kUnsupported,

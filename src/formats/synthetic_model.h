@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "formats/ggml_type.h"
+#include "formats/gguf_value.h"
 #include "formats/model_config.h"
 #include "util/status.h"
 
@@ -39,7 +40,10 @@ struct SyntheticModelSpec {
   std::uint64_t seed = 0;
   std::string out_path;                   // "*.gguf" -> GGUF file, anything else -> HF folder
   std::optional<std::string> vocab_from;  // a GGUF (vocab) file or a tokenizer.json to copy
-  int shards = 1;                         // HF only: >1 writes model-0000k-of-0000n + index
+  // A tokenizer.json `vocab_from` into a GGUF: its tokenizer.* metadata, as
+  // the caller converted it (the converter lives in the tokenizer layer).
+  std::vector<std::pair<std::string, GgufValue>> tokenizer_metadata;
+  int shards = 1;  // HF only: >1 writes model-0000k-of-0000n + index
   // GGUF only: a rope_freqs tensor (RoPE frequency divisors, [rope_dim / 2]),
   // as Llama 3.1+ conversions store their scaling.
   std::vector<float> rope_freqs;

@@ -31,14 +31,17 @@ void pack_k_scales(const std::uint8_t* ls, const std::uint8_t* lm, std::uint8_t*
 
 void quantize_k_block(const float* x, int nmax, std::uint16_t* d_out, std::uint16_t* dmin_out, std::uint8_t* scales_out,
                       std::uint8_t* L) {
-  float sum_x2 = 0;
-  for (int i = 0; i < kQK_K; ++i) sum_x2 += x[i] * x[i];
-  const float av_x = std::sqrt(sum_x2 / kQK_K);
+  // As llama.cpp: weights rms(sub-block) + |x|; Q5_K searches a narrower grid.
+  const float rmin = nmax == 15 ? -1.0f : -0.5f;
+  const int nstep = nmax == 15 ? 20 : 15;
   float scales[8], mins[8], weights[32];
   float max_scale = 0, max_min = 0;
   for (int j = 0; j < 8; ++j) {
+    float sum_x2 = 0;
+    for (int l = 0; l < 32; ++l) sum_x2 += x[32 * j + l] * x[32 * j + l];
+    const float av_x = std::sqrt(sum_x2 / 32);
     for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(x[32 * j + l]);
-    scales[j] = fit_scale_min(32, nmax, x + 32 * j, weights, L + 32 * j, &mins[j]);
+    scales[j] = fit_scale_min(32, nmax, x + 32 * j, weights, L + 32 * j, &mins[j], rmin, 0.1f, nstep);
     max_scale = std::max(max_scale, scales[j]);
     max_min = std::max(max_min, mins[j]);
   }

@@ -6,12 +6,17 @@
 
 namespace servir::kernels::ref {
 
-float fit_scale_min(int n, int nmax, const float* x, const float* w, std::uint8_t* L, float* min_out) {
+float fit_scale_min(int n, int nmax, const float* x, const float* w, std::uint8_t* L, float* min_out, float rmin,
+                    float rdelta, int nstep) {
   float lo = x[0];
   float hi = x[0];
+  float sw = w[0];
+  float sx = w[0] * x[0];
   for (int i = 1; i < n; ++i) {
     lo = std::min(lo, x[i]);
     hi = std::max(hi, x[i]);
+    sw += w[i];
+    sx += w[i] * x[i];
   }
   lo = std::min(lo, 0.0f);
   if (hi <= lo) {
@@ -19,32 +24,28 @@ float fit_scale_min(int n, int nmax, const float* x, const float* w, std::uint8_
     *min_out = -lo;
     return 0.0f;
   }
-  auto error_of = [&](float scale, float min) {
-    float err = 0;
-    for (int i = 0; i < n; ++i) {
-      const float diff = scale * L[i] + min - x[i];
-      err += w[i] * diff * diff;
-    }
-    return err;
-  };
-  float best_scale = (hi - lo) / nmax;
+  // Start from the plain min-max fit, then try the grid.
+  float iscale = nmax / (hi - lo);
+  float best_scale = 1 / iscale;
   float best_min = lo;
-  for (int i = 0; i < n; ++i)
-    L[i] = static_cast<std::uint8_t>(std::clamp(nearest_int((x[i] - lo) / best_scale), 0, nmax));
-  float best_err = error_of(best_scale, best_min);
-
+  float best_err = 0;
+  for (int i = 0; i < n; ++i) {
+    L[i] = static_cast<std::uint8_t>(std::clamp(nearest_int(iscale * (x[i] - lo)), 0, nmax));
+    const float diff = best_scale * L[i] + best_min - x[i];
+    best_err += w[i] * diff * diff;
+  }
+  // As in llama.cpp, each trial grids from the best minimum so far (not
+  // the data's): a better fit moves the origin of the later trials.
   std::uint8_t trial[256];
-  for (int step = -10; step <= 10; ++step) {
-    const float iscale = (nmax + 0.1f * step) / (hi - lo);
-    float sw = 0, sl = 0, sl2 = 0, sx = 0, sxl = 0;
+  for (int step = 0; step <= nstep; ++step) {
+    iscale = (rmin + rdelta * step + nmax) / (hi - best_min);
+    float sl = 0, sl2 = 0, sxl = 0;
     for (int i = 0; i < n; ++i) {
-      const int l = std::clamp(nearest_int(iscale * (x[i] - lo)), 0, nmax);
+      const int l = std::clamp(nearest_int(iscale * (x[i] - best_min)), 0, nmax);
       trial[i] = static_cast<std::uint8_t>(l);
-      sw += w[i];
       sl += w[i] * l;
       sl2 += w[i] * l * l;
-      sx += w[i] * x[i];
-      sxl += w[i] * x[i] * l;
+      sxl += w[i] * l * x[i];
     }
     const float det = sw * sl2 - sl * sl;
     if (det <= 0) continue;
@@ -54,7 +55,6 @@ float fit_scale_min(int n, int nmax, const float* x, const float* w, std::uint8_
       min = 0;
       scale = sxl / sl2;
     }
-    if (scale <= 0) continue;
     float err = 0;
     for (int i = 0; i < n; ++i) {
       const float diff = scale * trial[i] + min - x[i];
@@ -80,37 +80,43 @@ float fit_scale_symmetric(int n, int nmax, const float* x, const float* w, std::
       max = x[i];
     }
   }
-  if (amax == 0) {
+  if (amax < 1e-15f) {
     std::fill(L, L + n, static_cast<std::uint8_t>(nmax));
     return 0.0f;
   }
-  float best_scale = 0;
-  float best_err = INFINITY;
-  std::uint8_t trial[256];
-  for (int step = -9; step <= 9; ++step) {
-    // Map the extreme value to -nmax (the side with one more level).
-    const float iscale = -(nmax + 0.1f * step) / max;
-    float sxl = 0, sl2 = 0;
+  // llama.cpp's make_qx_quants: map the extreme value to -nmax (the side
+  // with one more level), then try 18 nearby scales, keeping the one that
+  // maximizes sxl^2 / sl2 (the least-squares error reduction).
+  float sxl = 0, sl2 = 0;
+  auto trial = [&](float iscale) {
+    sxl = sl2 = 0;
     for (int i = 0; i < n; ++i) {
       const int l = std::clamp(nearest_int(iscale * x[i]), -nmax, nmax - 1);
-      trial[i] = static_cast<std::uint8_t>(l + nmax);
       sxl += w[i] * x[i] * l;
       sl2 += w[i] * l * l;
     }
-    if (sl2 <= 0) continue;
-    const float scale = sxl / sl2;
-    float err = 0;
+  };
+  auto keep = [&](float iscale) {
     for (int i = 0; i < n; ++i) {
-      const float diff = scale * (trial[i] - nmax) - x[i];
-      err += w[i] * diff * diff;
+      L[i] = static_cast<std::uint8_t>(std::clamp(nearest_int(iscale * x[i]), -nmax, nmax - 1) + nmax);
     }
-    if (err < best_err) {
-      best_err = err;
-      best_scale = scale;
-      std::copy(trial, trial + n, L);
+  };
+  float iscale = -nmax / max;
+  trial(iscale);
+  keep(iscale);
+  float scale = sl2 > 0 ? sxl / sl2 : 0.0f;
+  float best = scale * sxl;
+  for (int step = -9; step <= 9; ++step) {
+    if (step == 0) continue;
+    iscale = -(nmax + 0.1f * step) / max;
+    trial(iscale);
+    if (sl2 > 0 && sxl * sxl > best * sl2) {
+      keep(iscale);
+      scale = sxl / sl2;
+      best = scale * sxl;
     }
   }
-  return best_scale;
+  return scale;
 }
 
 }  // namespace servir::kernels::ref
