@@ -347,6 +347,27 @@ def main():
                                    env=dict(env9, HF_HUB_OFFLINE="1"), capture_output=True, text=True, timeout=60)
             check(proc4.returncode == 5 and "HF_HUB_OFFLINE" in proc4.stderr, "HF_HUB_OFFLINE=1 without the model says so",
                   f"rc={proc4.returncode} {proc4.stderr}")
+            # A cached blob altered after it was verified: loading re-hashes
+            # the weight files against their blob names and refuses (exit 3).
+            snap = subprocess.run([BINARY, "pull", "--plain", "hf:servir-test/stories"],
+                                  env=dict(env9, HF_HUB_OFFLINE="1"), capture_output=True, text=True,
+                                  timeout=60).stdout.strip()
+            weights = [os.path.join(snap, f) for f in os.listdir(snap) if f.endswith(".safetensors")] if snap else []
+            check(len(weights) == 1 and os.path.islink(weights[0]), "the cached weights are a link to their blob",
+                  str(weights))
+            if weights:
+                blob = os.path.realpath(weights[0])
+                original = open(blob, "rb").read()
+                with open(blob, "r+b") as f:
+                    f.seek(len(original) - 1)
+                    f.write(bytes([original[-1] ^ 0xFF]))
+                proc5 = subprocess.run([BINARY, "run", "--model", "hf:servir-test/stories", "-p", "Once", "-n", "4"],
+                                       env=dict(env9, HF_HUB_OFFLINE="1"), capture_output=True, text=True, timeout=60)
+                check(proc5.returncode == 3 and "refusing to load" in proc5.stderr,
+                      "a cached blob altered after the pull refuses to load (exit 3)",
+                      f"rc={proc5.returncode} {proc5.stderr}")
+                with open(blob, "wb") as f:
+                    f.write(original)
         # --- `make serve` without MODEL and without a reachable Hub --------------
         serve_sh = os.path.join(SOURCE_DIR, "scripts", "serve.sh")
         offline_env = env_for("home10", HF_ENDPOINT=f"http://127.0.0.1:{dead_port}")
