@@ -7,9 +7,10 @@
 // 32-value block of activations to 8 bits before the Q4_0/Q8_0 products
 // (an error of up to 1/254 of the block's largest value per activation),
 // while the reference multiplies f32 by f32. Over two layers that moves the
-// logits by ~0.5% of their RMS; the bound is 3%. To show the bound means
+// logits by ~0.8% of their RMS (measured 0.71-0.83%); the bound is 3%. To show the bound means
 // something, the same logits are also compared with the original float
-// weights before quantization: 4-bit rounding moves them far more (>20%).
+// weights before quantization: 4-bit rounding moves them far more (measured
+// 0.8% against 13-17%).
 #include <cmath>
 #include <optional>
 
@@ -144,7 +145,10 @@ TEST_P(GptqAwqLogits, MatchTheDequantizedFloatModel) {
   std::printf("%s: |quant - reference| %.5f, |reference - float original| %.5f (relative RMS)\n", v.name, err,
               rounding);
   EXPECT_LT(err, 0.03);
-  EXPECT_GT(rounding, 5 * err) << "the quantization itself should move the logits far more";
+  // (8-bit rounding is about as small as the activations' own, so only 4-bit.)
+  if (v.bits == 4) {
+    EXPECT_GT(rounding, 5 * err) << "the quantization itself should move the logits far more";
+  }
   EXPECT_EQ(quant.act_order, v.act_order);
   EXPECT_EQ(quant.offsets, !v.sym);
   // Interleaved levels fuse q/k/v unless their act-order permutations differ.
