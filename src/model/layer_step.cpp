@@ -1,5 +1,7 @@
 #include "model/layer_step.h"
 
+#include <algorithm>
+
 #include "kernels/matmul.h"
 
 namespace servir {
@@ -31,10 +33,12 @@ void linear(const LayerStep& s, const float* in, const kernels::TensorView& w, c
   }
   linear(s.ctx, x, s.n, w, out);
   if (terms.group_offsets.data == nullptr) return;
-  // out += sums . offsets^T, sums[t][g] the sum of x's group g: exact f32
-  // offsets, one small f32 matmul (K = groups) on the same kernels.
-  const std::int64_t groups = terms.group_offsets.cols();
+  // out[t] += sum_g sums[t][g] * offsets[g] (exact f32 offsets): row
+  // updates over column chunks that keep a chunk of every group's offsets
+  // in L1 while all the tokens pass over it.
+  const std::int64_t groups = terms.group_offsets.rows();
   const std::int64_t length = terms.group_length;
+  const std::int64_t n_out = w.rows();
   float* sums = s.act.group_sums;
   s.ctx.parallel_for(s.n, 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t t = begin; t < end; ++t) {
@@ -46,9 +50,20 @@ void linear(const LayerStep& s, const float* in, const kernels::TensorView& w, c
       }
     }
   });
-  const std::int64_t n_out = w.rows();
-  linear(s.ctx, sums, s.n, terms.group_offsets, s.act.offset_out);
-  add_in_place(s.ctx, out, s.act.offset_out, s.n * n_out);
+  constexpr std::int64_t kChunk = 256;
+  const auto* offsets = static_cast<const float*>(terms.group_offsets.data);
+  s.ctx.parallel_for((n_out + kChunk - 1) / kChunk, 1, [&](std::int64_t begin, std::int64_t end) {
+    const std::int64_t c0 = begin * kChunk;
+    const std::int64_t c1 = std::min(n_out, end * kChunk);
+    for (std::int64_t t = 0; t < s.n; ++t) {
+      float* y = out + t * n_out;
+      for (std::int64_t g = 0; g < groups; ++g) {
+        const float a = sums[t * groups + g];
+        const float* o = offsets + g * n_out;
+        for (std::int64_t j = c0; j < c1; ++j) y[j] += a * o[j];
+      }
+    }
+  });
 }
 
 void add_in_place(const kernels::KernelContext& ctx, float* x, const float* y, std::int64_t n) {

@@ -34,7 +34,6 @@ struct Activations {
   // LinearTermsScratch); null when no matrix needs them.
   float* gathered = nullptr;    // [T, gathered_cols] inputs in act-order
   float* group_sums = nullptr;  // [T, groups]
-  float* offset_out = nullptr;  // [T, offset_rows] offsets . group sums
 };
 
 struct LayerStep {

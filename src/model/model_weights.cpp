@@ -117,9 +117,16 @@ class Binder {
     terms = {};
     if (!r->input_order.empty()) terms.input_order = owned_orders_.emplace_back(std::move(r->input_order)).data();
     if (!r->group_offsets.empty()) {
-      auto& offsets = owned_offsets_.emplace_back(std::move(r->group_offsets));
+      const std::int64_t rows = t.shape[0];
+      auto& offsets = owned_offsets_.emplace_back(r->group_offsets.size());
+      for (std::int64_t n = 0; n < rows; ++n) {
+        for (std::int64_t g = 0; g < r->n_groups; ++g) {
+          offsets[static_cast<std::size_t>(g * rows + n)] =
+              r->group_offsets[static_cast<std::size_t>(n * r->n_groups + g)];
+        }
+      }
       bytes_ += offsets.size() * sizeof(float);
-      terms.group_offsets = kernels::TensorView::contiguous(offsets.data(), GgmlType::kF32, r->n_groups, t.shape[0]);
+      terms.group_offsets = kernels::TensorView::contiguous(offsets.data(), GgmlType::kF32, rows, r->n_groups);
     }
     terms.group_length = r->group_length;
     return kernels::TensorView::contiguous(bytes.data(), r->type, t.shape[1], t.shape[0]);
@@ -248,10 +255,7 @@ Result<ModelWeights> ModelWeights::bind(const ModelDescription& model, const Lay
     LinearTermsScratch& s = w.terms_scratch_;
     for (const auto& [terms, view] : all) {
       if (terms->input_order != nullptr) s.gathered_cols = std::max(s.gathered_cols, view->cols());
-      if (terms->group_offsets.data != nullptr) {
-        s.groups = std::max(s.groups, terms->group_offsets.cols());
-        s.offset_rows = std::max(s.offset_rows, terms->group_offsets.rows());
-      }
+      if (terms->group_offsets.data != nullptr) s.groups = std::max(s.groups, terms->group_offsets.rows());
     }
   }
   return w;
@@ -265,23 +269,26 @@ std::optional<LinearTerms> ModelWeights::fused_terms(std::initializer_list<const
                             (p->input_order != nullptr && first.input_order != nullptr &&
                              std::equal(p->input_order, p->input_order + k, first.input_order));
     if (!same_order || (p->group_offsets.data != nullptr) != offsets) return std::nullopt;
-    if (offsets && (p->group_offsets.cols() != first.group_offsets.cols() || p->group_length != first.group_length)) {
+    if (offsets && (p->group_offsets.rows() != first.group_offsets.rows() || p->group_length != first.group_length)) {
       return std::nullopt;
     }
   }
   LinearTerms fused = first;
   if (offsets) {
-    // The fused matrix's rows are the parts' rows in order; so are its offsets.
-    std::vector<float> stacked;
-    std::int64_t rows = 0;
-    for (const LinearTerms* p : parts) {
-      const auto* data = static_cast<const float*>(p->group_offsets.data);
-      stacked.insert(stacked.end(), data, data + p->group_offsets.n_elements());
-      rows += p->group_offsets.rows();
+    // The fused matrix's rows are the parts' rows in order: each group's row
+    // of offsets is the parts' rows side by side.
+    const std::int64_t groups = first.group_offsets.rows();
+    std::vector<float> joined;
+    std::int64_t cols = 0;
+    for (std::int64_t g = 0; g < groups; ++g) {
+      for (const LinearTerms* p : parts) {
+        const float* row = p->group_offsets.row_f32(g);
+        joined.insert(joined.end(), row, row + p->group_offsets.cols());
+        if (g == 0) cols += p->group_offsets.cols();
+      }
     }
-    auto& owned = owned_offsets_.emplace_back(std::move(stacked));
-    fused.group_offsets =
-        kernels::TensorView::contiguous(owned.data(), GgmlType::kF32, first.group_offsets.cols(), rows);
+    auto& owned = owned_offsets_.emplace_back(std::move(joined));
+    fused.group_offsets = kernels::TensorView::contiguous(owned.data(), GgmlType::kF32, cols, groups);
   }
   return fused;
 }

@@ -25,8 +25,11 @@ namespace servir {
 // the re-packed Q4_0/Q8_0 matrix, and sums the per-group sums of x'.
 struct LinearTerms {
   const std::int32_t* input_order = nullptr;  // [K]: x'[i] = x[input_order[i]]; null: x' = x
-  kernels::TensorView group_offsets;          // F32 [N, n_groups]; data null when every zero point is centred
-  std::int64_t group_length = 0;              // columns of x' per group
+  // F32 [n_groups, N] (transposed from the re-pack's [N, n_groups], so that
+  // the product adds whole rows: out[t] += sums[t][g] * offsets[g]); data
+  // null when every zero point is centred.
+  kernels::TensorView group_offsets;
+  std::int64_t group_length = 0;  // columns of x' per group
 
   bool empty() const { return input_order == nullptr && group_offsets.data == nullptr; }
 };
@@ -59,7 +62,6 @@ struct LayerWeights {
 struct LinearTermsScratch {
   std::int64_t gathered_cols = 0;  // widest K with an input order
   std::int64_t groups = 0;         // most groups of a matrix with offsets
-  std::int64_t offset_rows = 0;    // widest N with offsets
 };
 
 struct WeightOptions {
