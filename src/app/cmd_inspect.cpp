@@ -32,7 +32,12 @@ std::map<std::string, TypeStats> type_histogram(const ModelDescription& model) {
   std::map<std::string, TypeStats> out;
   for (const auto& t : model.tensors()) {
     if (t.alias) continue;
-    auto& s = out[std::string(ggml_type_name(t.type))];
+    // GPTQ/AWQ layers by their source form; bytes are those after the re-pack at load.
+    const std::string name = t.packed && model.quantization()
+                                 ? fmt::format("{}{}->{}", quant_method_name(model.quantization()->method),
+                                               model.quantization()->bits, ggml_type_name(t.type))
+                                 : std::string(ggml_type_name(t.type));
+    auto& s = out[name];
     ++s.tensors;
     s.parameters += t.n_elements;
     s.bytes += t.n_bytes;
@@ -107,6 +112,16 @@ nlohmann::json to_json(const ModelDescription& model, bool list_tensors) {
       {"bos_token_id", c.bos_token_id ? nlohmann::json(*c.bos_token_id) : nlohmann::json(nullptr)},
       {"eos_token_ids", c.eos_token_ids},
   };
+  if (const auto& q = model.quantization()) {
+    j["quantization"] = {{"method", quant_method_name(q->method)},
+                         {"bits", q->bits},
+                         {"group_size", q->group_size},
+                         {"act_order", q->act_order},
+                         {"symmetric", q->symmetric},
+                         {"checkpoint_format", q->checkpoint_format}};
+  } else {
+    j["quantization"] = nullptr;
+  }
   j["parameter_count"] = model.parameter_count();
   j["tensor_count"] = model.tensors().size();
   nlohmann::json types = nlohmann::json::object();
@@ -168,9 +183,14 @@ void print_text(const ModelDescription& model, bool list_tensors) {
   }
   fmt::print("\nrms_norm_eps {}  qkv bias {}  qk norm {}  tied embeddings {}\n", c.rms_norm_eps, c.attention_bias,
              c.qk_norm, c.tied_embeddings);
+  if (const auto& q = model.quantization()) {
+    fmt::print("quantization    {} (method {}, bits {}, group size {}, act-order {}; re-packed to {} at load)\n",
+               q->describe(), quant_method_name(q->method), q->bits, q->group_size, q->act_order ? "yes" : "no",
+               q->bits == 4 ? "Q4_0 + f32 group offsets where asymmetric" : "Q8_0");
+  }
   fmt::print("tensor types:\n");
   for (const auto& [name, s] : type_histogram(model)) {
-    fmt::print("  {:<8} {:>5} tensors {:>14} params {:>14} bytes\n", name, s.tensors, s.parameters, s.bytes);
+    fmt::print("  {:<14} {:>5} tensors {:>14} params {:>14} bytes\n", name, s.tensors, s.parameters, s.bytes);
   }
   for (const auto& f : model.files()) {
     fmt::print("file {}  {} bytes", f.path, f.size_bytes);

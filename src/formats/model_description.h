@@ -18,7 +18,9 @@
 #include "formats/config_parsers.h"
 #include "formats/ggml_type.h"
 #include "formats/gguf_reader.h"
+#include "formats/gptq_awq_repack.h"
 #include "formats/model_config.h"
+#include "formats/quantization_config.h"
 #include "formats/safetensors.h"
 #include "util/string_hash.h"
 
@@ -37,6 +39,10 @@ struct TensorEntry {
   const std::byte* data = nullptr;  // into a mapped weight file
   std::size_t file_index = 0;       // into ModelDescription::files()
   bool alias = false;               // shares another entry's bytes (tied embeddings)
+  // A GPTQ/AWQ linear layer (ModelDescription::quantization()): `data` is
+  // null and these point at its packed tensors; `type` and `n_bytes` are
+  // those of the ggml blocks repack_linear() makes from them at load.
+  std::optional<PackedLinearParts> packed;
 };
 
 struct ModelFile {
@@ -65,6 +71,8 @@ class ModelDescription {
   const std::string& path() const { return path_; }
   const ModelConfig& config() const { return config_; }
   const GenerationDefaults& generation_defaults() const { return generation_; }
+  // config.json's quantization_config (GPTQ/AWQ checkpoints); nullopt otherwise.
+  const std::optional<QuantizationConfig>& quantization() const { return quantization_; }
   const std::vector<TensorEntry>& tensors() const { return tensors_; }
   const std::vector<ModelFile>& files() const { return files_; }
   const TensorEntry* find(std::string_view name) const;
@@ -95,6 +103,7 @@ class ModelDescription {
   std::string path_;
   ModelConfig config_;
   GenerationDefaults generation_;
+  std::optional<QuantizationConfig> quantization_;
   std::vector<TensorEntry> tensors_;
   StringMap<std::size_t> index_;
   std::vector<ModelFile> files_;

@@ -432,6 +432,14 @@ Status complete_synthetic_spec(SyntheticModelSpec& spec) {
   return c.validate().with_prefix("testmodel");
 }
 
+nlohmann::json synthetic_hf_config_json(const SyntheticModelSpec& spec) { return hf_config_json(spec); }
+
+void synthetic_tensor_values(std::uint64_t seed, const std::string& name, std::span<float> out) {
+  NormalGenerator gen(seed, name);
+  const bool norm = is_norm(name);
+  for (float& v : out) v = norm ? 1.0f : gen.next(kWeightStddev);
+}
+
 Status write_synthetic_model(const SyntheticModelSpec& spec) {
   return is_gguf_path(spec.out_path) ? write_gguf(spec) : write_hf(spec);
 }

@@ -12,8 +12,11 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "formats/ggml_type.h"
 #include "formats/gguf_value.h"
@@ -54,6 +57,12 @@ struct SyntheticModelSpec {
 Status complete_synthetic_spec(SyntheticModelSpec& spec);
 
 Status write_synthetic_model(const SyntheticModelSpec& spec);
+
+// config.json of the HF folder write_synthetic_model makes for `spec`.
+nlohmann::json synthetic_hf_config_json(const SyntheticModelSpec& spec);
+// The values of tensor `name` (internal) of a synthetic model, as f32
+// (`out.size()` of them), before conversion to the storage type.
+void synthetic_tensor_values(std::uint64_t seed, const std::string& name, std::span<float> out);
 
 // The random stream used for a tensor: N(0, stddev) values, reproducible.
 class NormalGenerator {

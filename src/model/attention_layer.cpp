@@ -34,11 +34,11 @@ void attention_layer(const LayerStep& s, const LayerWeights& w, std::int64_t lay
   const bool fused = w.wqkv.data != nullptr && a.qkv != nullptr;
   const std::int64_t qkv_dim = q_dim + 2 * kv_dim;
   if (fused) {
-    linear(s.ctx, a.xn, n, w.wqkv, a.qkv);
+    linear(s, a.xn, w.wqkv, w.wqkv_terms, a.qkv);
   } else {
-    linear(s.ctx, a.xn, n, w.wq, a.q);
-    linear(s.ctx, a.xn, n, w.wk, a.k);
-    linear(s.ctx, a.xn, n, w.wv, a.v);
+    linear(s, a.xn, w.wq, w.wq_terms, a.q);
+    linear(s, a.xn, w.wk, w.wk_terms, a.k);
+    linear(s, a.xn, w.wv, w.wv_terms, a.v);
   }
   if (variant.qkv_bias) {
     add_bias_rows(s.ctx, a.q, w.bq, n, q_dim);
@@ -85,7 +85,7 @@ void attention_layer(const LayerStep& s, const LayerWeights& w, std::int64_t lay
   batch.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   batch.sliding_window = variant.sliding_window;
   kernels::paged_attention(s.ctx, kv, batch);
-  linear(s.ctx, a.attn, n, w.wo, a.proj);
+  linear(s, a.attn, w.wo, w.wo_terms, a.proj);
   add_in_place(s.ctx, a.x, a.proj, n * c.hidden_size);
 }
 

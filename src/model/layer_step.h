@@ -11,6 +11,7 @@
 #include "kernels/tensor_view.h"
 #include "model/forward_batch.h"
 #include "model/kv_cache.h"
+#include "model/model_weights.h"
 
 namespace servir {
 
@@ -29,6 +30,10 @@ struct Activations {
   // when the model has none.
   float* qkv;      // [T, q_dim + 2 kv_dim]
   float* gate_up;  // [T, 2 ffn]
+  // Scratch of the GPTQ/AWQ LinearTerms (model_weights.h, sizes from
+  // LinearTermsScratch); null when no matrix needs them.
+  float* gathered = nullptr;    // [T, gathered_cols] inputs in act-order
+  float* group_sums = nullptr;  // [T, groups]
 };
 
 struct LayerStep {
@@ -43,6 +48,11 @@ struct LayerStep {
 
 // out[M, N] = in[M, K] * w^T, with in/out dense F32 rows.
 void linear(kernels::KernelContext& ctx, const float* in, std::int64_t m, const kernels::TensorView& w, float* out);
+
+// The same for a matrix with GPTQ/AWQ terms: the input gathered in the
+// matrix's input order, then the group offsets times the per-group sums of
+// that input added to the product. Plain linear() when `terms` is empty.
+void linear(const LayerStep& s, const float* in, const kernels::TensorView& w, const LinearTerms& terms, float* out);
 
 // x[i] += y[i] for n floats, split across the pool.
 void add_in_place(const kernels::KernelContext& ctx, float* x, const float* y, std::int64_t n);

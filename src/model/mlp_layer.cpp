@@ -12,7 +12,7 @@ void swiglu_mlp_layer(const LayerStep& s, const LayerWeights& w) {
   const auto swiglu = s.ctx.kernels().swiglu;
   if (w.w_gate_up.data != nullptr && a.gate_up != nullptr) {
     // Fused: rows of [gate | up] from one matmul, SwiGLU row by row into gate.
-    linear(s.ctx, a.xn, s.n, w.w_gate_up, a.gate_up);
+    linear(s, a.xn, w.w_gate_up, w.w_gate_up_terms, a.gate_up);
     s.ctx.parallel_for(s.n, 1, [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t t = begin; t < end; ++t) {
         const float* row = a.gate_up + t * 2 * ffn;
@@ -20,14 +20,14 @@ void swiglu_mlp_layer(const LayerStep& s, const LayerWeights& w) {
       }
     });
   } else {
-    linear(s.ctx, a.xn, s.n, w.w_gate, a.gate);
-    linear(s.ctx, a.xn, s.n, w.w_up, a.up);
+    linear(s, a.xn, w.w_gate, w.w_gate_terms, a.gate);
+    linear(s, a.xn, w.w_up, w.w_up_terms, a.up);
     constexpr std::int64_t kGrain = 4096;
     s.ctx.parallel_for(s.n * ffn, kGrain, [&](std::int64_t begin, std::int64_t end) {
       swiglu(a.gate + begin, a.up + begin, a.gate + begin, end - begin);
     });
   }
-  linear(s.ctx, a.gate, s.n, w.w_down, a.proj);
+  linear(s, a.gate, w.w_down, w.w_down_terms, a.proj);
   add_in_place(s.ctx, a.x, a.proj, s.n * hidden);
 }
 

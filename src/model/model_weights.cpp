@@ -1,7 +1,10 @@
 #include "model/model_weights.h"
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 
+#include "formats/gptq_awq_repack.h"
 #include "formats/tensor_names.h"
 #include "kernels/dtype_traits.h"
 #include "kernels/weights_x16.h"
@@ -31,14 +34,33 @@ void release_pages(const void* data, std::size_t bytes) {
 class Binder {
  public:
   Binder(const ModelDescription& model, const kernels::KernelTable& table, const WeightOptions& options,
-         std::vector<std::vector<float>>& owned, std::vector<std::vector<std::byte>>& owned_matrices)
-      : model_(model), table_(table), options_(options), owned_(owned), owned_matrices_(owned_matrices) {}
+         std::vector<std::vector<float>>& owned, std::vector<std::vector<std::byte>>& owned_matrices,
+         std::vector<std::vector<std::int32_t>>& owned_orders, std::vector<std::vector<float>>& owned_offsets)
+      : model_(model),
+        table_(table),
+        options_(options),
+        owned_(owned),
+        owned_matrices_(owned_matrices),
+        owned_orders_(owned_orders),
+        owned_offsets_(owned_offsets) {}
 
-  Result<kernels::TensorView> matrix(const std::string& name, bool needs_dot = true) {
+  // `terms` receives what a GPTQ/AWQ matrix adds to its product; matrices
+  // bound without it (embeddings, the output) must not be packed.
+  Result<kernels::TensorView> matrix(const std::string& name, bool needs_dot = true, LinearTerms* terms = nullptr) {
     const TensorEntry* t = model_.find(name);
     if (t == nullptr) return make_error(ErrorCode::kCorruptData, "{}: missing tensor '{}'", model_.path(), name);
     if (t->shape.size() != 2) {
       return make_error(ErrorCode::kCorruptData, "{}: tensor '{}' is not a matrix", model_.path(), name);
+    }
+    if (t->packed) {
+      if (terms == nullptr || !model_.quantization()) {
+        return make_error(ErrorCode::kUnsupported,
+                          "{}: '{}' is stored packed ({}), which servir reads only for the "
+                          "layers' projections",
+                          model_.path(), t->source_name,
+                          model_.quantization() ? model_.quantization()->describe() : "no quantization_config");
+      }
+      return repacked(*t, *terms);
     }
     if (needs_dot && table_.dot(t->type) == nullptr) {
       return make_error(ErrorCode::kUnsupported, "{}: tensor '{}' has type {}, which has no matmul kernel yet",
@@ -79,6 +101,37 @@ class Binder {
     return kernels::TensorView::contiguous(bytes.data(), type, cols, rows);
   }
 
+  // A GPTQ/AWQ matrix re-packed (exactly) into ggml blocks, its input order
+  // and group offsets kept beside it (formats/gptq_awq_repack.h).
+  Result<kernels::TensorView> repacked(const TensorEntry& t, LinearTerms& terms) {
+    const QuantizationConfig& q = *model_.quantization();
+    auto unpacked = unpack_linear(q, *t.packed, t.shape[0], t.shape[1]);
+    if (!unpacked) return std::move(unpacked).status().with_prefix(model_.path() + ": " + t.source_name);
+    auto r = repack_linear(q, *unpacked, t.source_name);
+    if (!r) return std::move(r).status().with_prefix(model_.path());
+    if (table_.dot(r->type) == nullptr) {
+      return make_error(ErrorCode::kUnsupported, "{}: no matmul kernel for {}", model_.path(), ggml_type_name(r->type));
+    }
+    auto& bytes = owned_matrices_.emplace_back(std::move(r->blocks));
+    bytes_ += bytes.size();
+    terms = {};
+    if (!r->input_order.empty()) terms.input_order = owned_orders_.emplace_back(std::move(r->input_order)).data();
+    if (!r->group_offsets.empty()) {
+      const std::int64_t rows = t.shape[0];
+      auto& offsets = owned_offsets_.emplace_back(r->group_offsets.size());
+      for (std::int64_t n = 0; n < rows; ++n) {
+        for (std::int64_t g = 0; g < r->n_groups; ++g) {
+          offsets[static_cast<std::size_t>(g * rows + n)] =
+              r->group_offsets[static_cast<std::size_t>(n * r->n_groups + g)];
+        }
+      }
+      bytes_ += offsets.size() * sizeof(float);
+      terms.group_offsets = kernels::TensorView::contiguous(offsets.data(), GgmlType::kF32, rows, r->n_groups);
+    }
+    terms.group_length = r->group_length;
+    return kernels::TensorView::contiguous(bytes.data(), r->type, t.shape[1], t.shape[0]);
+  }
+
   // A vector as F32: the mapped bytes when already F32, else a converted copy.
   Result<const float*> vector(const std::string& name, bool optional = false) {
     const TensorEntry* t = model_.find(name);
@@ -105,6 +158,8 @@ class Binder {
   const WeightOptions& options_;
   std::vector<std::vector<float>>& owned_;
   std::vector<std::vector<std::byte>>& owned_matrices_;
+  std::vector<std::vector<std::int32_t>>& owned_orders_;
+  std::vector<std::vector<float>>& owned_offsets_;
   std::uint64_t bytes_ = 0;
 };
 
@@ -114,12 +169,13 @@ Result<ModelWeights> ModelWeights::bind(const ModelDescription& model, const Lay
                                         const kernels::KernelTable& table, const WeightOptions& options) {
   const ModelConfig& c = model.config();
   ModelWeights w;
-  Binder b(model, table, options, w.owned_vectors_, w.owned_matrices_);
+  Binder b(model, table, options, w.owned_vectors_, w.owned_matrices_, w.owned_orders_, w.owned_offsets_);
   // Every lookup below goes through one of these; the first failure wins.
   Status status;
-  auto take_matrix = [&](const std::string& name, kernels::TensorView& out, bool needs_dot = true) {
+  auto take_matrix = [&](const std::string& name, kernels::TensorView& out, bool needs_dot = true,
+                         LinearTerms* terms = nullptr) {
     if (!status.ok()) return;
-    auto r = b.matrix(name, needs_dot);
+    auto r = b.matrix(name, needs_dot, terms);
     if (r.ok()) {
       out = *r;
     } else {
@@ -142,10 +198,10 @@ Result<ModelWeights> ModelWeights::bind(const ModelDescription& model, const Lay
   for (std::int64_t i = 0; i < c.n_layers; ++i) {
     LayerWeights& l = w.layers_[static_cast<std::size_t>(i)];
     take_vector(layer_tensor_name(i, "attn_norm.weight"), l.attn_norm);
-    take_matrix(layer_tensor_name(i, "attn_q.weight"), l.wq);
-    take_matrix(layer_tensor_name(i, "attn_k.weight"), l.wk);
-    take_matrix(layer_tensor_name(i, "attn_v.weight"), l.wv);
-    take_matrix(layer_tensor_name(i, "attn_output.weight"), l.wo);
+    take_matrix(layer_tensor_name(i, "attn_q.weight"), l.wq, true, &l.wq_terms);
+    take_matrix(layer_tensor_name(i, "attn_k.weight"), l.wk, true, &l.wk_terms);
+    take_matrix(layer_tensor_name(i, "attn_v.weight"), l.wv, true, &l.wv_terms);
+    take_matrix(layer_tensor_name(i, "attn_output.weight"), l.wo, true, &l.wo_terms);
     if (spec.attention.qkv_bias) {
       take_vector(layer_tensor_name(i, "attn_q.bias"), l.bq);
       take_vector(layer_tensor_name(i, "attn_k.bias"), l.bk);
@@ -156,9 +212,9 @@ Result<ModelWeights> ModelWeights::bind(const ModelDescription& model, const Lay
       take_vector(layer_tensor_name(i, "attn_k_norm.weight"), l.k_norm);
     }
     take_vector(layer_tensor_name(i, "ffn_norm.weight"), l.ffn_norm);
-    take_matrix(layer_tensor_name(i, "ffn_gate.weight"), l.w_gate);
-    take_matrix(layer_tensor_name(i, "ffn_up.weight"), l.w_up);
-    take_matrix(layer_tensor_name(i, "ffn_down.weight"), l.w_down);
+    take_matrix(layer_tensor_name(i, "ffn_gate.weight"), l.w_gate, true, &l.w_gate_terms);
+    take_matrix(layer_tensor_name(i, "ffn_up.weight"), l.w_up, true, &l.w_up_terms);
+    take_matrix(layer_tensor_name(i, "ffn_down.weight"), l.w_down, true, &l.w_down_terms);
   }
   if (!status.ok()) return status;
   // Matmul weights in the layout the table runs quickest (see interleave());
@@ -167,26 +223,74 @@ Result<ModelWeights> ModelWeights::bind(const ModelDescription& model, const Lay
   auto interleave = [&](std::initializer_list<kernels::TensorView*> parts) {
     return w.interleave(parts, table, options.interleave);
   };
-  auto fused = [&](std::initializer_list<kernels::TensorView*> parts) {
-    kernels::TensorView v = interleave(parts);
+  auto fused = [&](std::initializer_list<kernels::TensorView*> parts,
+                   std::initializer_list<const LinearTerms*> part_terms, LinearTerms& terms) {
+    kernels::TensorView v;
+    const std::optional<LinearTerms> shared = w.fused_terms(part_terms, (*parts.begin())->cols());
+    if (shared) v = interleave(parts);
     if (v.data == nullptr) {
       for (kernels::TensorView* p : parts) interleave({p});
+    } else {
+      terms = *shared;
     }
     return v;
   };
   for (LayerWeights& l : w.layers_) {
     if (!spec.attention.qkv_bias && !spec.attention.qk_norm) {
-      l.wqkv = fused({&l.wq, &l.wk, &l.wv});
+      l.wqkv = fused({&l.wq, &l.wk, &l.wv}, {&l.wq_terms, &l.wk_terms, &l.wv_terms}, l.wqkv_terms);
     } else {
       for (kernels::TensorView* p : {&l.wq, &l.wk, &l.wv}) interleave({p});
     }
-    l.w_gate_up = fused({&l.w_gate, &l.w_up});
+    l.w_gate_up = fused({&l.w_gate, &l.w_up}, {&l.w_gate_terms, &l.w_up_terms}, l.w_gate_up_terms);
     interleave({&l.wo});
     interleave({&l.w_down});
   }
   interleave({&w.output_});
   w.bytes_per_token_ = b.bytes();
+  for (const LayerWeights& l : w.layers_) {
+    const std::pair<const LinearTerms*, const kernels::TensorView*> all[] = {
+        {&l.wq_terms, &l.wq},         {&l.wk_terms, &l.wk},         {&l.wv_terms, &l.wv},
+        {&l.wo_terms, &l.wo},         {&l.w_gate_terms, &l.w_gate}, {&l.w_up_terms, &l.w_up},
+        {&l.w_down_terms, &l.w_down}, {&l.wqkv_terms, &l.wqkv},     {&l.w_gate_up_terms, &l.w_gate_up}};
+    LinearTermsScratch& s = w.terms_scratch_;
+    for (const auto& [terms, view] : all) {
+      if (terms->input_order != nullptr) s.gathered_cols = std::max(s.gathered_cols, view->cols());
+      if (terms->group_offsets.data != nullptr) s.groups = std::max(s.groups, terms->group_offsets.rows());
+    }
+  }
   return w;
+}
+
+std::optional<LinearTerms> ModelWeights::fused_terms(std::initializer_list<const LinearTerms*> parts, std::int64_t k) {
+  const LinearTerms& first = **parts.begin();
+  const bool offsets = first.group_offsets.data != nullptr;
+  for (const LinearTerms* p : parts) {
+    const bool same_order = (p->input_order == nullptr && first.input_order == nullptr) ||
+                            (p->input_order != nullptr && first.input_order != nullptr &&
+                             std::equal(p->input_order, p->input_order + k, first.input_order));
+    if (!same_order || (p->group_offsets.data != nullptr) != offsets) return std::nullopt;
+    if (offsets && (p->group_offsets.rows() != first.group_offsets.rows() || p->group_length != first.group_length)) {
+      return std::nullopt;
+    }
+  }
+  LinearTerms fused = first;
+  if (offsets) {
+    // The fused matrix's rows are the parts' rows in order: each group's row
+    // of offsets is the parts' rows side by side.
+    const std::int64_t groups = first.group_offsets.rows();
+    std::vector<float> joined;
+    std::int64_t cols = 0;
+    for (std::int64_t g = 0; g < groups; ++g) {
+      for (const LinearTerms* p : parts) {
+        const float* row = p->group_offsets.row_f32(g);
+        joined.insert(joined.end(), row, row + p->group_offsets.cols());
+        if (g == 0) cols += p->group_offsets.cols();
+      }
+    }
+    auto& owned = owned_offsets_.emplace_back(std::move(joined));
+    fused.group_offsets = kernels::TensorView::contiguous(owned.data(), GgmlType::kF32, cols, groups);
+  }
+  return fused;
 }
 
 kernels::TensorView ModelWeights::interleave(std::initializer_list<kernels::TensorView*> parts,

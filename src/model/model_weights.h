@@ -19,6 +19,21 @@
 
 namespace servir {
 
+// What a matrix re-packed from a GPTQ/AWQ checkpoint adds to its product
+// (formats/gptq_awq_repack.h); empty for every other matrix. out = W' x'
+// + offsets . sums, where x' is x gathered in input_order (act-order), W'
+// the re-packed Q4_0/Q8_0 matrix, and sums the per-group sums of x'.
+struct LinearTerms {
+  const std::int32_t* input_order = nullptr;  // [K]: x'[i] = x[input_order[i]]; null: x' = x
+  // F32 [n_groups, N] (transposed from the re-pack's [N, n_groups], so that
+  // the product adds whole rows: out[t] += sums[t][g] * offsets[g]); data
+  // null when every zero point is centred.
+  kernels::TensorView group_offsets;
+  std::int64_t group_length = 0;  // columns of x' per group
+
+  bool empty() const { return input_order == nullptr && group_offsets.data == nullptr; }
+};
+
 struct LayerWeights {
   const float* attn_norm = nullptr;    // [hidden]
   kernels::TensorView wq, wk, wv, wo;  // [q_dim, hidden], [kv_dim, hidden] x2, [hidden, q_dim]
@@ -36,6 +51,17 @@ struct LayerWeights {
   // wv, w_gate and w_up then view their rows of it.
   kernels::TensorView wqkv;       // [q_dim + 2 kv_dim, hidden]
   kernels::TensorView w_gate_up;  // [2 ffn, hidden]
+  // GPTQ/AWQ terms of each matrix (all empty for other checkpoints). A fused
+  // matrix is made only where its parts share the input order and the
+  // presence of offsets; its terms are then the parts' (offset rows stacked).
+  LinearTerms wq_terms, wk_terms, wv_terms, wo_terms, w_gate_terms, w_up_terms, w_down_terms;
+  LinearTerms wqkv_terms, w_gate_up_terms;
+};
+
+// Activation scratch the LinearTerms of a model need, per token (0: none).
+struct LinearTermsScratch {
+  std::int64_t gathered_cols = 0;  // widest K with an input order
+  std::int64_t groups = 0;         // most groups of a matrix with offsets
 };
 
 struct WeightOptions {
@@ -69,6 +95,7 @@ class ModelWeights {
   std::int64_t n_layers() const { return static_cast<std::int64_t>(layers_.size()); }
   // Bytes of weights one decode step reads (all matrices, embedding row excluded).
   std::uint64_t bytes_per_token() const { return bytes_per_token_; }
+  const LinearTermsScratch& linear_terms_scratch() const { return terms_scratch_; }
 
  private:
   ModelWeights() = default;
@@ -83,14 +110,20 @@ class ModelWeights {
   // view, and the parts untouched, where they do not qualify.
   kernels::TensorView interleave(std::initializer_list<kernels::TensorView*> parts, const kernels::KernelTable& table,
                                  bool enabled);
+  // The terms of a fused matrix of `parts` (k input columns), or nullopt
+  // when they differ so that one product cannot serve them all.
+  std::optional<LinearTerms> fused_terms(std::initializer_list<const LinearTerms*> parts, std::int64_t k);
   void release(const void* data, std::size_t bytes);
 
   kernels::TensorView token_embd_;
   kernels::TensorView output_;
   const float* output_norm_ = nullptr;
   std::vector<LayerWeights> layers_;
-  std::vector<std::vector<float>> owned_vectors_;       // F32 copies of non-F32 vectors
-  std::vector<std::vector<std::byte>> owned_matrices_;  // matrices quantized at load
+  std::vector<std::vector<float>> owned_vectors_;        // F32 copies of non-F32 vectors
+  std::vector<std::vector<std::byte>> owned_matrices_;   // matrices quantized at load
+  std::vector<std::vector<std::int32_t>> owned_orders_;  // act-order input orders
+  std::vector<std::vector<float>> owned_offsets_;        // GPTQ/AWQ group offsets
+  LinearTermsScratch terms_scratch_;
   std::uint64_t bytes_per_token_ = 0;
 };
 

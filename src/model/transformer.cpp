@@ -93,6 +93,9 @@ TransformerModel::TransformerModel(ModelConfig config, LayerSpec spec, ModelWeig
   if (fused_gate_up > 0) gate_up_.resize(t * 2 * ffn);
   if (fused_gate_up < layers) up_.resize(t * ffn);
   proj_.resize(t * hidden);
+  const LinearTermsScratch& terms = weights_.linear_terms_scratch();
+  gathered_.resize(t * static_cast<std::size_t>(terms.gathered_cols));
+  group_sums_.resize(t * static_cast<std::size_t>(terms.groups));
   last_.resize(static_cast<std::size_t>(options_.max_logit_rows) * hidden);
 }
 
@@ -115,7 +118,8 @@ Result<TransformerModel> TransformerModel::create(const ModelDescription& model,
 
 std::uint64_t TransformerModel::scratch_bytes() const {
   const std::size_t floats = x_.size() + xn_.size() + q_.size() + k_.size() + v_.size() + attn_.size() + gate_.size() +
-                             up_.size() + proj_.size() + last_.size() + qkv_.size() + gate_up_.size();
+                             up_.size() + proj_.size() + last_.size() + qkv_.size() + gate_up_.size() +
+                             gathered_.size() + group_sums_.size();
   return floats * sizeof(float);
 }
 
@@ -187,7 +191,9 @@ Status TransformerModel::forward(kernels::KernelContext& ctx, const ForwardBatch
                         .up = up_.data(),
                         .proj = proj_.data(),
                         .qkv = qkv_.empty() ? nullptr : qkv_.data(),
-                        .gate_up = gate_up_.empty() ? nullptr : gate_up_.data()};
+                        .gate_up = gate_up_.empty() ? nullptr : gate_up_.data(),
+                        .gathered = gathered_.empty() ? nullptr : gathered_.data(),
+                        .group_sums = group_sums_.empty() ? nullptr : group_sums_.data()};
   const LayerStep step{
       .ctx = ctx, .config = config_, .rope = rope_, .batch = batch, .cache = cache, .act = act, .n = n};
   for (std::int64_t layer = 0; layer < config_.n_layers; ++layer) {

@@ -65,18 +65,19 @@ class TransformerModel {
   kernels::RopeTable rope_;
   TransformerOptions options_;
   // Activation scratch, each [max_batch_tokens, width].
-  std::vector<float> x_;        // residual stream [T, hidden]
-  std::vector<float> xn_;       // normed input [T, hidden]
-  std::vector<float> q_;        // [T, n_heads * head_dim]
-  std::vector<float> k_;        // [T, n_kv_heads * head_dim]
-  std::vector<float> v_;        // [T, n_kv_heads * head_dim]
-  std::vector<float> attn_;     // [T, n_heads * head_dim]
-  std::vector<float> gate_;     // [T, ffn]
-  std::vector<float> up_;       // [T, ffn]
-  std::vector<float> proj_;     // [T, hidden] output of wo / w_down
-  std::vector<float> last_;     // [max_logit_rows, hidden] rows that need logits
-  std::vector<float> qkv_;      // [T, q_dim + 2 kv_dim] when the layers have wqkv
-  std::vector<float> gate_up_;  // [T, 2 ffn] when the layers have w_gate_up
+  std::vector<float> x_;                      // residual stream [T, hidden]
+  std::vector<float> xn_;                     // normed input [T, hidden]
+  std::vector<float> q_;                      // [T, n_heads * head_dim]
+  std::vector<float> k_;                      // [T, n_kv_heads * head_dim]
+  std::vector<float> v_;                      // [T, n_kv_heads * head_dim]
+  std::vector<float> attn_;                   // [T, n_heads * head_dim]
+  std::vector<float> gate_;                   // [T, ffn]
+  std::vector<float> up_;                     // [T, ffn]
+  std::vector<float> proj_;                   // [T, hidden] output of wo / w_down
+  std::vector<float> last_;                   // [max_logit_rows, hidden] rows that need logits
+  std::vector<float> qkv_;                    // [T, q_dim + 2 kv_dim] when the layers have wqkv
+  std::vector<float> gate_up_;                // [T, 2 ffn] when the layers have w_gate_up
+  std::vector<float> gathered_, group_sums_;  // GPTQ/AWQ LinearTerms scratch
 };
 
 }  // namespace servir
