@@ -180,6 +180,9 @@ void add_runtime_options(CLI::App& cmd, RuntimeOptions& o) {
   cmd.add_option("--max-num-batched-tokens", o.max_batch_tokens, "Tokens per forward step (prefill chunk)")
       ->capture_default_str();
   cmd.add_option("--dtype", o.dtype, "Quantize float weights at load: q8_0, q4_0, ... (default: as stored)");
+  cmd.add_option("--kv-cache-dtype", o.kv_cache_dtype,
+                 "KV cache element type: f16 (auto), bf16, q8_0 (~1.9x the tokens of f16 per byte) or f32")
+      ->capture_default_str();
 }
 
 void register_run_command(CLI::App& app) {
