@@ -133,8 +133,11 @@ void register_bench_command(CLI::App& app) {
         prefill_tps.push_back(o.prompt_tokens / seconds_since(t0));
       }
       if (o.gen_tokens > 0) {
-        rt.runner->reset_all();
-        for (int s = 0; s < o.batch && o.depth > 0; ++s) {
+        // -d equal to -p with one sequence: decode right after the timed
+        // prompt, whose tokens are the depth (one long prefill, not two).
+        const bool continue_prompt = o.depth > 0 && o.depth == o.prompt_tokens && o.batch == 1;
+        if (!continue_prompt) rt.runner->reset_all();
+        for (int s = 0; s < o.batch && o.depth > 0 && !continue_prompt; ++s) {
           const auto history = random_tokens(static_cast<std::size_t>(o.depth), vocab, rng);
           if (Status st = rt.runner->prefill(s, history, logits); !st.ok()) fail(st.to_string());
         }
