@@ -25,7 +25,6 @@
 #include "app/commands.h"
 #include "app/kl_divergence.h"
 #include "formats/logprob_file.h"
-#include "util/half.h"
 #include "util/mapped_file.h"
 
 namespace servir::app {
@@ -104,7 +103,7 @@ void register_perplexity_command(CLI::App& app) {
   cmd->add_option("--chunks", o.chunks, "Windows to score (-1: all, or as many as --kl-base holds)")
       ->capture_default_str();
   cmd->add_option("--save-logits", o.save_logits,
-                  "Save the scored positions' next-token log-probs (f16) to FILE, a base for --kl-base");
+                  "Save the scored positions' next-token log-probs (f32) to FILE, a base for --kl-base");
   cmd->add_option("--kl-base", o.kl_base,
                   "Compare against a --save-logits FILE of the same model and text: mean KL divergence, top-1 "
                   "agreement, both PPLs");
@@ -135,9 +134,8 @@ void register_perplexity_command(CLI::App& app) {
     const std::int32_t bos = rt.tokenizer->bos_id();
     if (base) check_same_text(base->view, o.kl_base, vocab, n_ctx, n_chunks, tokens);
     const bool keep_log_probs = base || !o.save_logits.empty();
-    std::vector<std::uint16_t> saved;  // --save-logits rows
+    std::vector<float> saved;  // --save-logits rows
     if (!o.save_logits.empty()) saved.reserve(static_cast<std::size_t>(n_chunks * (n_ctx - 1 - first) * vocab));
-    std::vector<std::uint16_t> rounded(static_cast<std::size_t>(vocab));
     std::vector<float> base_row(static_cast<std::size_t>(vocab)), this_row(static_cast<std::size_t>(vocab));
     KlAccumulator kl;
     double nll = 0, nll_sq = 0;
@@ -160,12 +158,10 @@ void register_perplexity_command(CLI::App& app) {
         nll_sq += token_nll * token_nll;
         ++count;
         if (!keep_log_probs) continue;
-        round_log_probs(row, vocab, rounded.data());
-        if (!o.save_logits.empty()) saved.insert(saved.end(), rounded.begin(), rounded.end());
+        log_probs(row, vocab, this_row.data());
+        if (!o.save_logits.empty()) saved.insert(saved.end(), this_row.begin(), this_row.end());
         if (base) {
           base->view.row(c * (n_ctx - 1 - first) + (j - first), base_row.data());
-          for (std::int64_t v = 0; v < vocab; ++v)
-            this_row[static_cast<std::size_t>(v)] = f16_to_f32(rounded[static_cast<std::size_t>(v)]);
           kl.add(base_row.data(), this_row.data(), vocab, target);
         }
       }

@@ -5,8 +5,6 @@
 #include <tuple>
 #include <utility>
 
-#include "util/half.h"
-
 namespace servir::app {
 namespace {
 
@@ -21,13 +19,13 @@ std::pair<double, double> mean_and_stderr(double sum, double sum_sq, std::int64_
 
 }  // namespace
 
-void round_log_probs(const float* logits, std::int64_t vocab, std::uint16_t* out) {
+void log_probs(const float* logits, std::int64_t vocab, float* out) {
   const float max_logit = *std::max_element(logits, logits + vocab);
   double sum = 0;
   for (std::int64_t v = 0; v < vocab; ++v) sum += std::exp(static_cast<double>(logits[v] - max_logit));
   const double log_sum = std::log(sum);
   for (std::int64_t v = 0; v < vocab; ++v) {
-    out[v] = f32_to_f16(static_cast<float>(static_cast<double>(logits[v] - max_logit) - log_sum));
+    out[v] = static_cast<float>(static_cast<double>(logits[v] - max_logit) - log_sum);
   }
 }
 
@@ -37,7 +35,7 @@ void KlAccumulator::add(const float* base_log_probs, const float* log_probs, std
     const double lb = base_log_probs[v];
     kl += std::exp(lb) * (lb - static_cast<double>(log_probs[v]));
   }
-  // Rounding can leave a hair below zero (the rows sum to 1 only to f16
+  // Rounding can leave a hair below zero (the rows sum to 1 only to f32
   // precision); KL itself never is.
   kl_.push_back(std::max(kl, 0.0));
   if (argmax(base_log_probs, vocab) == argmax(log_probs, vocab)) ++agree_;

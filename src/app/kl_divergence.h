@@ -4,9 +4,9 @@
 // log p_this(v)), whether both put their most likely token on the same id
 // (top-1 agreement), and the perplexity of each on the scored tokens.
 //
-// Both rows come at the file's precision (log-probs rounded to f16 by
-// `round_log_probs`), so two identical runs give KL 0 and 100% agreement
-// exactly, not the rounding noise of one side.
+// Both rows come from `log_probs` (computed in double, kept as f32 as the
+// file keeps them), so two identical runs give KL 0 and 100% agreement
+// exactly.
 #pragma once
 
 #include <cstdint>
@@ -14,8 +14,8 @@
 
 namespace servir::app {
 
-// The log-softmax of `logits` (in double), rounded to f16 bits.
-void round_log_probs(const float* logits, std::int64_t vocab, std::uint16_t* out);
+// The log-softmax of `logits`, computed in double.
+void log_probs(const float* logits, std::int64_t vocab, float* out);
 
 struct KlSummary {
   std::int64_t positions = 0;

@@ -3,7 +3,6 @@
 #include <cstring>
 
 #include "util/atomic_write.h"
-#include "util/half.h"
 
 namespace servir {
 namespace {
@@ -43,7 +42,7 @@ Result<LogprobFileView> LogprobFileView::parse(std::span<const std::byte> bytes,
   if (n_tokens > left / 4) {
     return make_error(ErrorCode::kInvalidArgument, "{}: {} tokens do not fit in {} bytes", name, n_tokens, left);
   }
-  const std::uint64_t row_bytes = 2ULL * h.vocab_size;
+  const std::uint64_t row_bytes = 4ULL * h.vocab_size;
   if (n_rows > (left - 4 * n_tokens) / row_bytes || 4 * n_tokens + n_rows * row_bytes != left) {
     return make_error(ErrorCode::kInvalidArgument,
                       "{}: {} bytes after the header, expected {} tokens and {} rows of {}", name, left, n_tokens,
@@ -61,16 +60,11 @@ std::int32_t LogprobFileView::token(std::int64_t i) const {
 }
 
 void LogprobFileView::row(std::int64_t i, float* out) const {
-  const std::byte* p = rows_ + static_cast<std::size_t>(i) * 2 * header_.vocab_size;
-  for (std::uint32_t v = 0; v < header_.vocab_size; ++v) {
-    std::uint16_t h;
-    std::memcpy(&h, p + 2 * v, sizeof h);
-    out[v] = f16_to_f32(h);
-  }
+  std::memcpy(out, rows_ + static_cast<std::size_t>(i) * 4 * header_.vocab_size, 4 * std::size_t{header_.vocab_size});
 }
 
 Status write_logprob_file(const std::string& path, const LogprobFileHeader& header,
-                          std::span<const std::int32_t> tokens, std::span<const std::uint16_t> rows) {
+                          std::span<const std::int32_t> tokens, std::span<const float> rows) {
   if (static_cast<std::int64_t>(tokens.size()) != header.n_tokens() ||
       static_cast<std::int64_t>(rows.size()) != header.n_rows() * header.vocab_size) {
     return make_error(ErrorCode::kInternal, "log-prob file: {} tokens and {} values do not match the header",
