@@ -34,6 +34,7 @@ void fill_kernel_table_avx2(KernelTable& t) {
   // vpmaddubsw tiles pay from 4 rows (5632x2048, one thread: Q8_0 M=4
   // 1.80 vs 1.94 ms with vec_dot, M=2 1.26 vs 1.08 ms).
   t.int8_tile_min_rows = 4;
+  t.attend = avx2::attend;
   t.rms_norm = avx2::rms_norm;
   t.softmax = avx2::softmax;
   t.silu = avx2::silu;

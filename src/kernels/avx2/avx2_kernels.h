@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/attend.h"
 #include "kernels/gemm_int8.h"
 
 namespace servir::kernels::avx2 {
@@ -43,6 +44,9 @@ void dequantize_row_q8_0(const void* src, float* dst, std::int64_t n);
 }  // namespace servir::kernels::avx2
 
 namespace servir::kernels::avx2 {
+
+// One paged-attention item (kernels/attend.h); false for shapes it does not take.
+bool attend(const AttendItem& item);
 
 void rms_norm(const float* x, const float* weight, float* y, std::int64_t n, float eps);
 void softmax(float* x, std::int64_t n);
