@@ -36,8 +36,9 @@ Result<LogprobFileView> LogprobFileView::parse(std::span<const std::byte> bytes,
   }
   // Counts are u32, so n_tokens and n_rows fit in 64 bits, but rows x vocab
   // may not: divide the bytes left instead of multiplying.
-  const std::uint64_t n_tokens = static_cast<std::uint64_t>(h.n_tokens());
-  const std::uint64_t n_rows = static_cast<std::uint64_t>(h.n_rows());
+  // In u64 here: the header's int64 helpers are for validated files only.
+  const std::uint64_t n_tokens = std::uint64_t{h.n_chunks} * h.n_ctx;
+  const std::uint64_t n_rows = std::uint64_t{h.n_chunks} * (h.n_ctx - 1 - h.first_scored);
   const std::uint64_t left = bytes.size() - kHeaderBytes;
   if (n_tokens > left / 4) {
     return make_error(ErrorCode::kInvalidArgument, "{}: {} tokens do not fit in {} bytes", name, n_tokens, left);
