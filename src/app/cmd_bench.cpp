@@ -1,8 +1,11 @@
-// `servir bench --model PATH [-p 512] [-n 128] [-r 3] [-t THREADS] [--batch B] [--json]`
+// `servir bench --model PATH [-p 512] [-n 128] [-d 0] [-r 3] [-t THREADS] [--batch B] [--json]`
 //
 // Like llama-bench: prefill throughput of a P-token prompt and decode
 // throughput of N tokens (mean +- stdev over R runs), and with --batch B the
-// aggregate decode throughput of B sequences decoding together. Token ids
+// aggregate decode throughput of B sequences decoding together. With
+// --depth D (llama-bench's -d) each decode starts after D tokens already
+// in the cache (prefilled untimed), so it reads a long KV cache: the
+// figure --kv-cache-dtype moves. Token ids
 // are drawn at random (the forward pass costs the same for any id) and fed
 // back without sampling, so the figures measure the model alone. It also
 // prints the weight bytes one decode step reads and the GB/s that implies:
@@ -30,6 +33,7 @@ struct BenchOptions {
   int gen_tokens = 128;
   int repetitions = 3;
   int batch = 1;
+  int depth = 0;  // tokens in the cache before the timed decode
   bool json = false;
   // --concurrency: the engine benchmark (bench_engine.h).
   int concurrency = 0;
@@ -75,6 +79,8 @@ void register_bench_command(CLI::App& app) {
   cmd->add_option("-n,--n-gen", o.gen_tokens, "Tokens to decode (0: skip)")->capture_default_str();
   cmd->add_option("-r,--repetitions", o.repetitions, "Runs of each test")->capture_default_str();
   cmd->add_option("--batch", o.batch, "Sequences decoding together")->capture_default_str();
+  cmd->add_option("-d,--depth", o.depth, "Tokens already in each sequence's KV cache when the timed decode starts")
+      ->capture_default_str();
   cmd->add_flag("--json", o.json, "One JSON object");
   cmd->add_option("--concurrency", o.concurrency,
                   "Drive the continuous-batching engine with this many requests in flight (0: model-only bench)")
@@ -100,12 +106,12 @@ void register_bench_command(CLI::App& app) {
       run_engine_bench(e);
       return;
     }
-    if (o.prompt_tokens < 0 || o.gen_tokens < 0 || o.repetitions < 1 || o.batch < 1) {
-      fail("-p and -n must be >= 0, -r and --batch >= 1");
+    if (o.prompt_tokens < 0 || o.gen_tokens < 0 || o.depth < 0 || o.repetitions < 1 || o.batch < 1) {
+      fail("-p, -n and -d must be >= 0, -r and --batch >= 1");
     }
     o.runtime.load_tokenizer = false;
     o.runtime.n_seqs = o.batch;
-    if (o.runtime.context == 0) o.runtime.context = std::max(o.prompt_tokens, 1) + o.gen_tokens + 1;
+    if (o.runtime.context == 0) o.runtime.context = std::max(o.prompt_tokens, o.depth + 1) + o.gen_tokens + 1;
     auto loaded = load_runtime(o.runtime);
     if (!loaded) fail(loaded.status());
     Runtime& rt = **loaded;
@@ -129,7 +135,14 @@ void register_bench_command(CLI::App& app) {
         prefill_tps.push_back(o.prompt_tokens / seconds_since(t0));
       }
       if (o.gen_tokens > 0) {
-        rt.runner->reset_all();
+        // -d equal to -p with one sequence: decode right after the timed
+        // prompt, whose tokens are the depth (one long prefill, not two).
+        const bool continue_prompt = o.depth > 0 && o.depth == o.prompt_tokens && o.batch == 1;
+        if (!continue_prompt) rt.runner->reset_all();
+        for (int s = 0; s < o.batch && o.depth > 0 && !continue_prompt; ++s) {
+          const auto history = random_tokens(static_cast<std::size_t>(o.depth), vocab, rng);
+          if (Status st = rt.runner->prefill(s, history, logits); !st.ok()) fail(st.to_string());
+        }
         // Every sequence starts from one token, then all decode together.
         std::vector<std::int32_t> current = random_tokens(static_cast<std::size_t>(o.batch), vocab, rng);
         std::vector<StaticBatchRunner::Piece> pieces(static_cast<std::size_t>(o.batch));
@@ -157,6 +170,9 @@ void register_bench_command(CLI::App& app) {
                                 {"n_prompt", o.prompt_tokens},
                                 {"n_gen", o.gen_tokens},
                                 {"batch", o.batch},
+                                {"depth", o.depth},
+                                {"kv_cache_dtype", std::string(ggml_type_name(rt.cache->type()))},
+                                {"kv_bytes_per_token", rt.cache->bytes_per_token()},
                                 {"repetitions", o.repetitions},
                                 {"prefill_tokens_per_s", {{"mean", pp.mean}, {"stdev", pp.stdev}}},
                                 {"decode_tokens_per_s", {{"mean", tg.mean}, {"stdev", tg.stdev}}},
@@ -165,11 +181,14 @@ void register_bench_command(CLI::App& app) {
       std::fputs((j.dump(2) + "\n").c_str(), stdout);
       return;
     }
-    fmt::print("model {} | {} threads | kernels {} | weights read per decode step {:.1f} MiB\n", rt.description.path(),
-               rt.ctx->n_threads(), kernels::isa_name(rt.kernel_table->isa), bytes_per_step / (1 << 20));
+    fmt::print(
+        "model {} | {} threads | kernels {} | weights read per decode step {:.1f} MiB | KV {} ({} bytes per token)\n",
+        rt.description.path(), rt.ctx->n_threads(), kernels::isa_name(rt.kernel_table->isa), bytes_per_step / (1 << 20),
+        ggml_type_name(rt.cache->type()), rt.cache->bytes_per_token());
     if (o.prompt_tokens > 0) fmt::print("pp{:<5} {:10.2f} +- {:.2f} t/s\n", o.prompt_tokens, pp.mean, pp.stdev);
     if (o.gen_tokens > 0) {
-      fmt::print("tg{:<5} {:10.2f} +- {:.2f} t/s{}  ({:.1f} GB/s of weights)\n", o.gen_tokens, tg.mean, tg.stdev,
+      fmt::print("tg{:<5} {:10.2f} +- {:.2f} t/s{}{}  ({:.1f} GB/s of weights)\n", o.gen_tokens, tg.mean, tg.stdev,
+                 o.depth > 0 ? fmt::format(" @ depth {}", o.depth) : "",
                  o.batch > 1 ? fmt::format(" aggregate over {} sequences", o.batch) : "", gbps);
     }
   });

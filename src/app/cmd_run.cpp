@@ -189,6 +189,9 @@ void add_runtime_options(CLI::App& cmd, RuntimeOptions& o) {
   cmd.add_option("--sha256", o.sha256,
                  "Expected SHA-256 of a single-file model; a mismatch refuses to start (exit status 3)");
   cmd.add_option("--manifest", o.manifest, "sha256sum-format manifest to check (default: beside the model)");
+  cmd.add_option("--kv-cache-dtype", o.kv_cache_dtype,
+                 "KV cache element type: f16 (auto), bf16, q8_0 (~1.9x the tokens of f16 per byte) or f32")
+      ->capture_default_str();
 }
 
 void register_run_command(CLI::App& app) {

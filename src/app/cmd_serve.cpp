@@ -205,6 +205,7 @@ void check_serve_config(ServeFlags f, const server::ServerOptions& options) {
     const auto type = ggml_type_from_name(r.dtype);
     if (!type || !ggml_type_info(*type).quantized) fail(fmt::format("--dtype {} is not a quantized type", r.dtype));
   }
+  if (auto kv_type = parse_kv_cache_dtype(r.kv_cache_dtype); !kv_type) fail(kv_type.status().to_string());
   if (r.threads < 0 || r.context < 0 || r.kv_block_size < 1 || r.max_batch_tokens < 1 ||
       f.engine.engine.max_num_seqs < 1 || f.max_n < 1 || f.max_tokens_cap < 0) {
     fail(

@@ -40,8 +40,10 @@ Result<std::unique_ptr<Engine>> start_engine(Runtime& rt, const RuntimeOptions& 
   options.eos_token_ids = stop_token_ids(rt);
   options.max_model_len =
       r.context > 0 ? r.context : std::min<std::int64_t>(rt.description.config().context_length, 4096);
-  fmt::print(stderr, "servir: KV cache {} blocks of {} tokens = {} tokens, {:.1f} MiB\n", rt.cache->n_blocks(),
-             rt.cache->block_size(), rt.cache->n_token_slots(), static_cast<double>(rt.cache->bytes()) / (1 << 20));
+  fmt::print(stderr, "servir: KV cache {} blocks of {} tokens = {} tokens, {:.1f} MiB, {} ({} bytes per token)\n",
+             rt.cache->n_blocks(), rt.cache->block_size(), rt.cache->n_token_slots(),
+             static_cast<double>(rt.cache->bytes()) / (1 << 20), ggml_type_name(rt.cache->type()),
+             rt.cache->bytes_per_token());
   return Engine::create(*rt.model, *rt.cache, *rt.ctx, rt.tokenizer ? &*rt.tokenizer : nullptr, options);
 }
 

@@ -62,15 +62,33 @@ Result<std::uint64_t> parse_byte_size(std::string_view text) {
   return static_cast<std::uint64_t>(value * scale);
 }
 
+Result<GgmlType> parse_kv_cache_dtype(std::string_view name) {
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "f16" || lower == "auto" || lower == "float16" || lower == "half") return GgmlType::kF16;
+  if (lower == "bf16" || lower == "bfloat16") return GgmlType::kBF16;
+  if (lower == "q8_0") return GgmlType::kQ8_0;
+  if (lower == "f32" || lower == "float32" || lower == "float") return GgmlType::kF32;
+  if (lower.starts_with("fp8")) {
+    // No CPU this targets converts fp8 in hardware (AVX10.2 does; Zen 5 and
+    // Sapphire Rapids do not): q8_0 takes about the same bytes and keeps
+    // more precision (an 8-bit integer per value under a per-32 scale).
+    return make_error(ErrorCode::kUnsupported,
+                      "--kv-cache-dtype {} is not implemented on CPUs; q8_0 takes as little "
+                      "memory (1.06 bytes per value) with more precision",
+                      name);
+  }
+  return make_error(ErrorCode::kInvalidArgument, "--kv-cache-dtype {}: expected f16 (auto), bf16, q8_0 or f32", name);
+}
+
 std::string Runtime::memory_plan() const {
   return fmt::format(
       "memory plan: weights {:.1f} MiB mmapped ({} file(s), read-only, shared), KV cache {:.1f} MiB ({} blocks x {} "
-      "tokens, {} per token), scratch {:.1f} MiB for {} tokens per step; {} threads, kernels {}",
+      "tokens, {}, {} bytes per token), scratch {:.1f} MiB for {} tokens per step; {} threads, kernels {}",
       static_cast<double>(description.total_file_bytes()) / (1 << 20), description.files().size(),
       static_cast<double>(cache->bytes()) / (1 << 20), cache->n_blocks(), cache->block_size(),
-      cache->bytes_per_block() / static_cast<std::uint64_t>(cache->block_size()),
-      static_cast<double>(model->scratch_bytes()) / (1 << 20), model->options().max_batch_tokens, ctx->n_threads(),
-      kernels::isa_name(kernel_table->isa));
+      ggml_type_name(cache->type()), cache->bytes_per_token(), static_cast<double>(model->scratch_bytes()) / (1 << 20),
+      model->options().max_batch_tokens, ctx->n_threads(), kernels::isa_name(kernel_table->isa));
 }
 
 Result<std::unique_ptr<Runtime>> load_runtime(const RuntimeOptions& o) {
@@ -117,7 +135,9 @@ Result<std::unique_ptr<Runtime>> load_runtime(const RuntimeOptions& o) {
   rt->model = std::make_unique<TransformerModel>(std::move(*model));
 
   const std::int64_t blocks_per_seq = (context + o.kv_block_size - 1) / std::max(1, o.kv_block_size);
-  KvCacheConfig kv{.block_size = o.kv_block_size, .n_blocks = blocks_per_seq * o.n_seqs};
+  auto kv_type = parse_kv_cache_dtype(o.kv_cache_dtype);
+  if (!kv_type) return std::move(kv_type).status();
+  KvCacheConfig kv{.block_size = o.kv_block_size, .n_blocks = blocks_per_seq * o.n_seqs, .type = *kv_type};
   if (o.engine) {
     kv.n_blocks = 0;
     kv.memory_bytes = o.kv_cache_memory;

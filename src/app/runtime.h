@@ -32,7 +32,8 @@ struct RuntimeOptions {
   bool engine = false;
   std::uint64_t kv_cache_memory = 0;
   bool prefix_cache = true;
-  std::string dtype;  // --dtype: quantize float matrices at load (q8_0, q4_0, ...)
+  std::string dtype;                   // --dtype: quantize float matrices at load (q8_0, q4_0, ...)
+  std::string kv_cache_dtype = "f16";  // --kv-cache-dtype: f16 (auto), bf16, q8_0, f32
   bool load_tokenizer = true;
   // --verify / --sha256 / --manifest: hash the weight files before loading
   // and refuse a mismatch (ErrorCode::kIntegrity, exit status 3).
@@ -56,6 +57,10 @@ struct Runtime {
 };
 
 Result<std::unique_ptr<Runtime>> load_runtime(const RuntimeOptions& options);
+
+// The KV cache element type of a --kv-cache-dtype value: f16 (also vLLM's
+// auto), bf16 (bfloat16), q8_0, f32. fp8 names are refused with the reason.
+Result<GgmlType> parse_kv_cache_dtype(std::string_view name);
 
 // Parses a byte size: "1073741824", "512MiB", "2GiB", "1.5G", "800MB".
 Result<std::uint64_t> parse_byte_size(std::string_view text);

@@ -51,6 +51,7 @@ Engine::Impl::Impl(TransformerModel& model, KvCache& cache, kernels::KernelConte
   heartbeat_ns_ = now_ns();
   stats_.blocks_total = cache.n_blocks();
   stats_.block_size = cache.block_size();
+  stats_.cache_dtype = ggml_type_name(cache.type());
 }
 
 Result<std::unique_ptr<Engine>> Engine::create(TransformerModel& model, KvCache& cache, kernels::KernelContext& ctx,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 namespace servir {
@@ -38,6 +39,7 @@ struct EngineStats {
   std::int64_t blocks_used = 0;    // held by a sequence
   std::int64_t blocks_cached = 0;  // free but still holding a cached prefix
   int block_size = 0;
+  std::string_view cache_dtype = "f16";  // the KV cache element type's name (static storage)
   // Counters.
   std::uint64_t steps = 0;
   std::uint64_t prompt_tokens = 0;           // prompt tokens of admitted requests

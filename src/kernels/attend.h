@@ -23,7 +23,7 @@ struct PagedKvHead {
   std::size_t slot_bytes = 0;
   const std::int32_t* table = nullptr;
   int block_size = 0;
-  GgmlType type = GgmlType::kF16;  // kF16 or kF32
+  GgmlType type = GgmlType::kF16;  // kF16, kBF16, kQ8_0 or kF32 (attention.h)
 
   std::size_t slot(std::int64_t p) const {
     return static_cast<std::size_t>(static_cast<std::int64_t>(table[p / block_size]) * block_size + p % block_size);

@@ -23,17 +23,22 @@ std::byte* slot_ptr(const PagedKvView& kv, void* pool, const std::int32_t* table
 struct GenericWork {
   GenericWork(int group, int head_dim)
       : acc(static_cast<std::size_t>(group * head_dim)),
+        k_f32(static_cast<std::size_t>(head_dim)),
         v_f32(static_cast<std::size_t>(head_dim)),
         run_max(static_cast<std::size_t>(group)),
         run_sum(static_cast<std::size_t>(group)) {}
-  std::vector<float> acc, v_f32, run_max, run_sum;
+  std::vector<float> acc, k_f32, v_f32, run_max, run_sum;
 };
 
 // One item with the table's dot products and a scalar online softmax: the
 // scalar twin of the `attend` kernels, and the path for shapes they do not
-// take.
+// take. Float K rows go straight into the type's dot with the f32 query
+// rows; a Q8_0 row (whose dot partner is Q8_0, not f32) is dequantized one
+// row at a time into scratch first, so the queries stay f32 as in the
+// vector kernels and the only rounding is the cache's own.
 void attend_generic(const KernelTable& kernels, const AttendItem& it, GenericWork& w) {
-  const VecDotFn dot = kernels.dot(it.kv.type);  // K row x f32 query rows
+  const bool float_k = dtype_traits(it.kv.type)->vec_dot_type == GgmlType::kF32;
+  const VecDotFn dot = kernels.dot(float_k ? it.kv.type : GgmlType::kF32);  // K row x f32 query rows
   const ToF32Fn to_f32 = kernels.dequantizer(it.kv.type);
   const int group = it.group, hd = it.head_dim;
   float scores[kMaxDotRows];
@@ -41,8 +46,12 @@ void attend_generic(const KernelTable& kernels, const AttendItem& it, GenericWor
   std::fill(w.run_max.begin(), w.run_max.end(), -INFINITY);
   std::fill(w.run_sum.begin(), w.run_sum.end(), 0.0f);
   for (std::int64_t p = it.first_key; p < it.n_keys; ++p) {
-    const std::byte* k_row = it.kv.k_row(p);
+    const void* k_row = it.kv.k_row(p);
     const std::byte* v_row = it.kv.v_row(p);
+    if (!float_k) {
+      to_f32(k_row, w.k_f32.data(), hd);
+      k_row = w.k_f32.data();
+    }
     to_f32(v_row, w.v_f32.data(), hd);
     for (int g0 = 0; g0 < group; g0 += kMaxDotRows) {
       const int rows = std::min(kMaxDotRows, group - g0);
@@ -73,8 +82,7 @@ void attend_generic(const KernelTable& kernels, const AttendItem& it, GenericWor
 
 // KV head `kvh` of the sequence with block table `table`.
 PagedKvHead kv_head(const PagedKvView& kv, const std::int32_t* table, int kvh) {
-  const std::size_t head_off =
-      kv.element_bytes() * static_cast<std::size_t>(kvh) * static_cast<std::size_t>(kv.head_dim);
+  const std::size_t head_off = kv.head_bytes() * static_cast<std::size_t>(kvh);
   return {.k = static_cast<const std::byte*>(kv.k) + head_off,
           .v = static_cast<const std::byte*>(kv.v) + head_off,
           .slot_bytes = kv.slot_bytes(),
@@ -164,8 +172,20 @@ bool attend_runs(const KernelContext& ctx, const PagedKvView& kv, const Attentio
 
 }  // namespace
 
+bool kv_type_supported(GgmlType type) {
+  return type == GgmlType::kF16 || type == GgmlType::kBF16 || type == GgmlType::kQ8_0 || type == GgmlType::kF32;
+}
+
+std::size_t kv_row_bytes(GgmlType type, std::int64_t n) {
+  const DTypeTraits* t = dtype_traits(type);
+  CHECK(t != nullptr && n % t->block_size == 0) << "KV row of " << n << " elements of " << ggml_type_name(type);
+  return row_bytes(*t, n);
+}
+
 void paged_kv_store(const PagedKvView& kv, const std::int32_t* table, std::int64_t pos, const float* k_row,
                     const float* v_row) {
+  // Quantized per slot, so a Q8_0 block never spans two tokens (or, with
+  // head_dim a multiple of 32, two heads).
   const DTypeTraits* t = dtype_traits(kv.type);
   const std::int64_t n = static_cast<std::int64_t>(kv.n_kv_heads) * kv.head_dim;
   t->from_f32(k_row, slot_ptr(kv, kv.k, table, pos), n);
@@ -173,7 +193,7 @@ void paged_kv_store(const PagedKvView& kv, const std::int32_t* table, std::int64
 }
 
 void paged_attention(const KernelContext& ctx, const PagedKvView& kv, const AttentionBatch& batch) {
-  CHECK(kv.type == GgmlType::kF16 || kv.type == GgmlType::kF32) << "attention: KV must be f16 or f32";
+  CHECK(kv_type_supported(kv.type)) << "attention: KV must be f16, bf16, q8_0 or f32, not " << ggml_type_name(kv.type);
   CHECK(kv.n_kv_heads > 0 && batch.n_heads % kv.n_kv_heads == 0)
       << "attention: " << batch.n_heads << " heads do not group over " << kv.n_kv_heads << " KV heads";
   const int group = batch.n_heads / kv.n_kv_heads;

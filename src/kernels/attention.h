@@ -1,7 +1,10 @@
 // Attention over a paged KV cache (vLLM-style PagedAttention on the CPU).
 //
 // The cache is a pool of fixed-size blocks. K and V pools each hold
-//   [n_blocks][block_size][n_kv_heads][head_dim]  of F16 (or F32 for tests).
+//   [n_blocks][block_size][n_kv_heads][head_dim]  of F16 (the default), BF16,
+// Q8_0 or F32 (exact tests). A Q8_0 slot holds each head's row as
+// head_dim / 32 blocks of 32 (an f16 scale and 32 int8 values), so a head
+// never shares a block with the next one and attention reads it in place.
 // A sequence's token at position p lives in block table[p / block_size],
 // slot p % block_size. A batch mixes tokens of many sequences (prefill
 // chunks and decode tokens): token t of the batch belongs to sequence
@@ -11,6 +14,7 @@
 // of n_heads / n_kv_heads (GQA; MQA when n_kv_heads = 1).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "formats/ggml_type.h"
@@ -18,18 +22,25 @@
 
 namespace servir::kernels {
 
+// The element types a KV cache may hold: F16, BF16, Q8_0 and F32.
+bool kv_type_supported(GgmlType type);
+
+// Bytes of a row of n elements of a KV type (Q8_0: n a multiple of 32).
+std::size_t kv_row_bytes(GgmlType type, std::int64_t n);
+
 // A view of the K and V pools (owned by the KV cache).
 struct PagedKvView {
   void* k = nullptr;
   void* v = nullptr;
-  GgmlType type = GgmlType::kF16;  // kF16 or kF32
+  GgmlType type = GgmlType::kF16;  // a type kv_type_supported() takes
   std::int64_t n_blocks = 0;
   int block_size = 16;
   int n_kv_heads = 0;
   int head_dim = 0;
 
-  std::size_t element_bytes() const { return type == GgmlType::kF16 ? 2 : 4; }
-  std::size_t slot_bytes() const { return element_bytes() * static_cast<std::size_t>(n_kv_heads * head_dim); }
+  // Bytes of one head's row of head_dim elements (Q8_0: head_dim / 32 blocks).
+  std::size_t head_bytes() const { return kv_row_bytes(type, head_dim); }
+  std::size_t slot_bytes() const { return head_bytes() * static_cast<std::size_t>(n_kv_heads); }
 };
 
 struct AttentionBatch {

@@ -12,6 +12,7 @@ void fill_kernel_table_avx2(KernelTable& t) {
   auto slot = [](GgmlType type) { return static_cast<std::uint32_t>(type); };
   t.vec_dot[slot(GgmlType::kF32)] = avx2::vec_dot_f32;
   t.vec_dot[slot(GgmlType::kF16)] = avx2::vec_dot_f16;
+  t.vec_dot[slot(GgmlType::kBF16)] = avx2::vec_dot_bf16;
   t.vec_dot[slot(GgmlType::kQ8_0)] = avx2::vec_dot_q8_0;
   t.vec_dot[slot(GgmlType::kQ4_0)] = avx2::vec_dot_q4_0;
   t.vec_dot[slot(GgmlType::kQ4_K)] = avx2::vec_dot_q4_K;
@@ -19,6 +20,8 @@ void fill_kernel_table_avx2(KernelTable& t) {
   t.from_f32[slot(GgmlType::kQ8_0)] = avx2::quantize_row_q8_0;
   t.from_f32[slot(GgmlType::kQ8_K)] = avx2::quantize_row_q8_K;
   t.to_f32[slot(GgmlType::kF16)] = avx2::dequantize_row_f16;
+  t.to_f32[slot(GgmlType::kBF16)] = avx2::dequantize_row_bf16;
+  t.to_f32[slot(GgmlType::kQ8_0)] = avx2::dequantize_row_q8_0;
   t.repack_int8_tile[slot(GgmlType::kQ8_0)] = avx2::repack_q8_0_tile;
   t.repack_int8_tile[slot(GgmlType::kQ4_0)] = avx2::repack_q4_0_tile;
   t.repack_int8_tile[slot(GgmlType::kQ4_K)] = avx2::repack_q4_K_tile;
@@ -31,6 +34,7 @@ void fill_kernel_table_avx2(KernelTable& t) {
   // vpmaddubsw tiles pay from 4 rows (5632x2048, one thread: Q8_0 M=4
   // 1.80 vs 1.94 ms with vec_dot, M=2 1.26 vs 1.08 ms).
   t.int8_tile_min_rows = 4;
+  t.attend = avx2::attend;
   t.rms_norm = avx2::rms_norm;
   t.softmax = avx2::softmax;
   t.silu = avx2::silu;

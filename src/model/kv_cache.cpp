@@ -13,11 +13,18 @@ Result<KvCache> KvCache::create(const ModelConfig& model, const KvCacheConfig& c
   if (config.block_size <= 0 || config.block_size > 1024) {
     return make_error(ErrorCode::kInvalidArgument, "KV block size {} must be in 1..1024", config.block_size);
   }
-  if (config.type != GgmlType::kF16 && config.type != GgmlType::kF32) {
-    return make_error(ErrorCode::kInvalidArgument, "KV cache type {} must be f16 or f32", ggml_type_name(config.type));
+  if (!kernels::kv_type_supported(config.type)) {
+    return make_error(ErrorCode::kInvalidArgument, "KV cache type {} must be f16, bf16, q8_0 or f32",
+                      ggml_type_name(config.type));
   }
-  const std::uint64_t element_bytes = config.type == GgmlType::kF16 ? 2 : 4;
-  const std::uint64_t slot_bytes = element_bytes * static_cast<std::uint64_t>(model.n_kv_heads * model.head_dim);
+  if (config.type == GgmlType::kQ8_0 && model.head_dim % 32 != 0) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "a q8_0 KV cache needs a head dimension that is a multiple of 32 (blocks of 32 per head); "
+                      "this model's is {}: use --kv-cache-dtype f16 or bf16",
+                      model.head_dim);
+  }
+  const std::uint64_t slot_bytes =
+      kernels::kv_row_bytes(config.type, model.head_dim) * static_cast<std::uint64_t>(model.n_kv_heads);
   const std::uint64_t block_bytes = slot_bytes * static_cast<std::uint64_t>(config.block_size);  // one of K or V
   const std::uint64_t per_block_all_layers = 2 * block_bytes * static_cast<std::uint64_t>(model.n_layers);
   std::int64_t n_blocks = config.n_blocks;
@@ -40,6 +47,7 @@ Result<KvCache> KvCache::create(const ModelConfig& model, const KvCacheConfig& c
   cache.storage_.reset(memory);
   cache.n_blocks_ = n_blocks;
   cache.block_size_ = config.block_size;
+  cache.type_ = config.type;
   cache.bytes_ = total;
   cache.bytes_per_block_ = per_block_all_layers;
   const std::uint64_t pool_bytes = block_bytes * static_cast<std::uint64_t>(n_blocks);

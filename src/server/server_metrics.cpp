@@ -155,6 +155,7 @@ void ServerMetrics::update_from_engine(const EngineStats& stats, const std::vect
         .gauge("vllm:cache_config_info", "Information of the KV cache configuration.",
                {{"model_name", model_name_},
                 {"block_size", std::to_string(stats.block_size)},
+                {"cache_dtype", std::string(stats.cache_dtype)},
                 {"num_gpu_blocks", std::to_string(stats.blocks_total)}})
         .set(1);
   }

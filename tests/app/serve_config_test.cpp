@@ -45,6 +45,19 @@ TEST(ServeConfig, FileAndEnvironmentSupplyFlagsInOrder) {
   EXPECT_THAT(r.output, HasSubstr("/nonexistent/from-file.gguf"));
 }
 
+// --kv-cache-dtype has its SERVIR_ variable like every serve flag, and
+// --check-config refuses a type the cache cannot hold.
+TEST(ServeConfig, KvCacheDtypeComesFromTheEnvironmentAndIsChecked) {
+  auto r = run_command("SERVIR_KV_CACHE_DTYPE=q4_0 " +
+                       servir_command("serve --model /nonexistent/m.gguf --check-config 2>&1"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--kv-cache-dtype q4_0: expected f16 (auto), bf16, q8_0 or f32"));
+  r = run_command("SERVIR_KV_CACHE_DTYPE=q8_0 " +
+                  servir_command("serve --model /nonexistent/m.gguf --check-config 2>&1"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("config OK"));
+}
+
 TEST(ServeConfig, BadFilesAreClearErrors) {
   TempDir dir;
   const struct {

@@ -98,6 +98,37 @@ TEST(Engine, PrefixCacheHitsDoNotChangeOutputs) {
   EXPECT_EQ(run_alone(*engine, salted).last.cached_prompt_tokens, 0);
 }
 
+// Prefix-cache hits and n > 1 forks (copy-on-write of a shared partial
+// block) keep working for every KV cache type: 32-wide heads so that q8_0
+// blocks fit.
+TEST(Engine, PrefixCacheAndForksWorkForEveryKvCacheType) {
+  for (GgmlType kv_type : {GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ8_0}) {
+    EngineFixture f(/*kv_blocks=*/256, /*block_size=*/4, /*model_path=*/"", kv_type, /*n_heads=*/2);
+    const auto shared = random_prompt(99, 40);
+    auto prompt_b = shared;
+    for (auto t : random_prompt(100, 7)) prompt_b.push_back(t);
+    Collected without;
+    {
+      EngineOptions o = EngineFixture::small_options();
+      o.enable_prefix_caching = false;
+      auto engine = f.engine(o);
+      without = run_alone(*engine, greedy_request("b", prompt_b, 16));
+    }
+    auto engine = f.engine();
+    run_alone(*engine, greedy_request("a", shared, 8));
+    const Collected with = run_alone(*engine, greedy_request("b", prompt_b, 16));
+    EXPECT_EQ(with.last.cached_prompt_tokens, 40) << ggml_type_name(kv_type);
+    EXPECT_EQ(with.tokens.at(0), without.tokens.at(0)) << ggml_type_name(kv_type);
+    GenerationRequest forked = greedy_request("n3", random_prompt(8, 13), 12);  // 13: a partial block to copy
+    forked.sampling.n = 3;
+    const Collected three = run_alone(*engine, forked);
+    ASSERT_EQ(three.tokens.size(), 3u);
+    for (int i = 1; i < 3; ++i)
+      EXPECT_EQ(three.tokens[static_cast<std::size_t>(i)], three.tokens[0]) << ggml_type_name(kv_type);
+    expect_idle_and_whole(*engine);
+  }
+}
+
 TEST(Engine, PreemptionAndRecomputeDoNotChangeOutputs) {
   EngineFixture f(/*kv_blocks=*/16, /*block_size=*/4);  // 64 token slots
   auto engine = f.engine();

@@ -94,12 +94,17 @@ struct EngineFixture {
   std::unique_ptr<kernels::KernelContext> ctx;
   std::optional<Tokenizer> tokenizer;
 
-  // A random-weight llama (vocab 128) unless `model_path` names a file.
-  explicit EngineFixture(std::int64_t kv_blocks = 256, int block_size = 4, const std::string& model_path = "") {
+  // A random-weight llama (vocab 128; `n_heads` heads over n_heads / 2 KV
+  // heads of hidden 64 / n_heads) unless `model_path` names a file, with a
+  // KV cache of `kv_type`.
+  explicit EngineFixture(std::int64_t kv_blocks = 256, int block_size = 4, const std::string& model_path = "",
+                         GgmlType kv_type = GgmlType::kF32, int n_heads = 4) {
     std::string path = model_path;
     if (path.empty()) {
       auto spec = small_model_spec(Architecture::kLlama, (dir / "m").string(), /*seed=*/23);
       spec.config.vocab_size = 128;
+      spec.config.n_heads = n_heads;
+      spec.config.n_kv_heads = n_heads / 2;
       spec.config.context_length = 512;
       EXPECT_TRUE(complete_synthetic_spec(spec).ok());
       EXPECT_TRUE(write_synthetic_model(spec).ok());
@@ -112,7 +117,7 @@ struct EngineFixture {
     auto m = TransformerModel::create(desc, **table, {.max_batch_tokens = 64, .max_logit_rows = 64});
     EXPECT_TRUE(m.ok()) << m.status().to_string();
     model = std::make_unique<TransformerModel>(std::move(*m));
-    auto c = KvCache::create(desc.config(), {.block_size = block_size, .n_blocks = kv_blocks, .type = GgmlType::kF32});
+    auto c = KvCache::create(desc.config(), {.block_size = block_size, .n_blocks = kv_blocks, .type = kv_type});
     EXPECT_TRUE(c.ok()) << c.status().to_string();
     cache = std::make_unique<KvCache>(std::move(*c));
     ctx = std::make_unique<kernels::KernelContext>(**table, &pool);

@@ -147,6 +147,7 @@ TEST(ServerMetrics, ExposesTheVllmFamiliesWithModelName) {
   stats.blocks_total = 100;
   stats.blocks_used = 25;
   stats.block_size = 16;
+  stats.cache_dtype = "q8_0";
   stats.prompt_tokens = 500;
   stats.generation_tokens = 80;
   stats.preemptions = 1;
@@ -196,6 +197,7 @@ TEST(ServerMetrics, ExposesTheVllmFamiliesWithModelName) {
   EXPECT_DOUBLE_EQ(value("vllm:kv_cache_usage_perc"), 0.25);
   EXPECT_EQ(value("vllm:cache_config_info", "block_size=\"16\""), 1);
   EXPECT_EQ(value("vllm:cache_config_info", "num_gpu_blocks=\"100\""), 1);
+  EXPECT_EQ(value("vllm:cache_config_info", "cache_dtype=\"q8_0\""), 1);
   EXPECT_EQ(value("vllm:prompt_tokens_total"), 500);
   EXPECT_EQ(value("vllm:generation_tokens_total"), 80);
   EXPECT_EQ(value("vllm:request_success_total", "finished_reason=\"length\""), 2);

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/attend.h"
 #include "kernels/gemm_int8.h"
 
 namespace servir::kernels::avx2 {
@@ -16,6 +17,7 @@ void vec_dot_q4_K(std::int64_t k, const void* w, const void* act, std::size_t ac
 void vec_dot_q6_K(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
 void vec_dot_f32(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
 void vec_dot_f16(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
+void vec_dot_bf16(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
 
 // Int8 GEMM tiles (layout and contract in kernels/gemm_int8.h). The tile
 // kernel for Q8_0 levels (up to 255) and the one for 4-bit levels (<= 15).
@@ -36,10 +38,15 @@ void gemm_int8_tile_q4(std::int64_t n_blocks, const void* tile, const Int8Act& a
 void quantize_row_q8_0(const float* src, void* dst, std::int64_t n);
 void quantize_row_q8_K(const float* src, void* dst, std::int64_t n);
 void dequantize_row_f16(const void* src, float* dst, std::int64_t n);
+void dequantize_row_bf16(const void* src, float* dst, std::int64_t n);
+void dequantize_row_q8_0(const void* src, float* dst, std::int64_t n);
 
 }  // namespace servir::kernels::avx2
 
 namespace servir::kernels::avx2 {
+
+// One paged-attention item (kernels/attend.h); false for shapes it does not take.
+bool attend(const AttendItem& item);
 
 void rms_norm(const float* x, const float* weight, float* y, std::int64_t n, float eps);
 void softmax(float* x, std::int64_t n);

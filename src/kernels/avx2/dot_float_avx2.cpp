@@ -1,4 +1,6 @@
-// F32 and F16 weights x f32 activations with AVX2 + FMA + F16C.
+// F32, F16 and BF16 rows x f32 activations with AVX2 + FMA + F16C.
+#include <cstring>
+
 #include "kernels/avx2/avx2_kernels.h"
 #include "kernels/avx2/simd_avx2.h"
 
@@ -15,6 +17,20 @@ struct F16Loader {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const std::uint16_t*>(w) + i)));
   }
   static float scalar(const void* w, std::int64_t i) { return _cvtsh_ss(static_cast<const std::uint16_t*>(w)[i]); }
+};
+
+// BF16 is the high half of an f32: widen and shift.
+struct BF16Loader {
+  static __m256 load(const void* w, std::int64_t i) {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const std::uint16_t*>(w) + i));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+  }
+  static float scalar(const void* w, std::int64_t i) {
+    const std::uint32_t bits = static_cast<std::uint32_t>(static_cast<const std::uint16_t*>(w)[i]) << 16;
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+  }
 };
 
 template <typename Loader, int NA>
@@ -65,10 +81,20 @@ void vec_dot_f16(std::int64_t k, const void* w, const void* act, std::size_t act
   dot_dispatch<F16Loader>(k, w, act, act_stride, n_act, out);
 }
 
+void vec_dot_bf16(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out) {
+  dot_dispatch<BF16Loader>(k, w, act, act_stride, n_act, out);
+}
+
 void dequantize_row_f16(const void* src, float* dst, std::int64_t n) {
   std::int64_t i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, F16Loader::load(src, i));
   for (; i < n; ++i) dst[i] = F16Loader::scalar(src, i);
+}
+
+void dequantize_row_bf16(const void* src, float* dst, std::int64_t n) {
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, BF16Loader::load(src, i));
+  for (; i < n; ++i) dst[i] = BF16Loader::scalar(src, i);
 }
 
 }  // namespace servir::kernels::avx2

@@ -1,28 +1,10 @@
-// RMSNorm, softmax, SiLU, SwiGLU and residual add with AVX2 + FMA. exp() is
-// a Cephes-style polynomial (about 2 ulp); 2^n is built in the exponent
-// bits, so inputs are clamped to the normal range (exp(-87.3) ~ 1e-38).
+// RMSNorm, softmax, SiLU, SwiGLU and residual add with AVX2 + FMA (exp256
+// in simd_avx2.h).
 #include "kernels/avx2/avx2_kernels.h"
 #include "kernels/avx2/simd_avx2.h"
 
 namespace servir::kernels::avx2 {
 namespace {
-
-__m256 exp256(__m256 x) {
-  x = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(88.3f)), _mm256_set1_ps(-87.3f));
-  const __m256 n =
-      _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
-}
 
 float silu1(float x) { return x / (1.0f + __builtin_expf(-x)); }
 

@@ -26,6 +26,19 @@ void quantize_row_q8_0(const float* src, void* dst, std::int64_t n) {
   }
 }
 
+// The KV cache's Q8_0 rows (one head of a token at a time in the generic
+// attention loop): widen 8 int8 at a time and apply the block's scale.
+void dequantize_row_q8_0(const void* src, float* dst, std::int64_t n) {
+  const auto* x = static_cast<const BlockQ8_0*>(src);
+  for (std::int64_t b = 0; b < n / kQK; ++b) {
+    const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[b].d));
+    for (int i = 0; i < kQK; i += 8) {
+      const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(x[b].qs + i));
+      _mm256_storeu_ps(dst + b * kQK + i, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), d));
+    }
+  }
+}
+
 void quantize_row_q8_K(const float* src, void* dst, std::int64_t n) {
   auto* y = static_cast<BlockQ8_K*>(dst);
   for (std::int64_t b = 0; b < n / kQK_K; ++b, src += kQK_K) {
