@@ -21,7 +21,7 @@ export CCACHE_BASEDIR   := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 SOURCES        = $(shell git ls-files '*.cpp' '*.h' 2>/dev/null || find src tests bench fuzz -name '*.cpp' -o -name '*.h')
 
-.PHONY: all build deps test test-release test-san lint format fuzz serve clean bench-kernels bench-guard image image-test
+.PHONY: all build deps test test-release test-san lint format fuzz serve clean bench-kernels bench-guard bench-quant-quality image image-test
 
 all: build
 
@@ -101,6 +101,11 @@ bench-kernels: build
 # The guard's scanners (time per KB) and streaming filter (time per token).
 bench-guard: build
 	$(BUILD_DIR)/bench/guard/bench_guard
+
+# Quality per quantization type (PPL, KL, top-1 vs the float model); a few
+# minutes for the tiny models, ~30 for the TinyLlama-shape one.
+bench-quant-quality: build
+	./bench/quant_quality.py --servir $(BUILD_DIR)/servir
 
 clean:
 	rm -rf $(BUILD_DIR) $(SAN_DIR)

@@ -37,17 +37,23 @@ KV_TYPES = ["bf16", "q8_0"]
 TINYLLAMA = ["--hidden", "2048", "--layers", "22", "--heads", "32", "--kv-heads", "4", "--ffn", "5632"]
 
 
-def run(cmd, **kw):
+class Refused(Exception):
+    pass
+
+
+def run(cmd, refusal_ok=False):
     print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
-    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
+        if refusal_ok:
+            raise Refused(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "refused")
         sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-3000:]}")
     return proc.stdout
 
 
-def perplexity(args, model, extra):
+def perplexity(args, model, extra, refusal_ok=False):
     out = run([args.servir, "perplexity", "-m", model, "-f", TEXT, "--ctx", str(args.ctx), "--chunks",
-               str(args.chunks), "-t", str(args.threads), "--json"] + extra)
+               str(args.chunks), "-t", str(args.threads), "--json"] + extra, refusal_ok)
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -68,7 +74,12 @@ def measure_model(args, name, base, hf_float):
     rows.append(("float (base)", file_size(base), ref["perplexity"], ref["error"], 0.0, 0.0, 100.0, None))
 
     def score(label, model, extra=(), size=None, seconds=None):
-        r = perplexity(args, model, ["--kl-base", base_lp] + list(extra))
+        try:
+            # A KV type the model's head size cannot take is refused: say so.
+            r = perplexity(args, model, ["--kl-base", base_lp] + list(extra), refusal_ok=bool(extra))
+        except Refused as why:
+            rows.append((label, None, str(why).removeprefix("servir: "), 0, 0, 0, 0, None))
+            return
         kl = r["kl"]
         rows.append((label, size if size is not None else file_size(model), r["perplexity"], r["error"], kl["mean"],
                      kl["stderr"], 100 * kl["top1_agreement"], seconds))
@@ -91,6 +102,9 @@ def measure_model(args, name, base, hf_float):
     print("| variant | weights MiB | PPL | mean KL (nats) | top-1 agree % | make s |")
     print("|---|---|---|---|---|---|")
     for label, size, ppl, err, kl, kl_err, top1, secs in rows:
+        if size is None:
+            print(f"| {label} | refused: {ppl} | | | | |")
+            continue
         print(f"| {label} | {size / 2**20:.2f} | {ppl:.4f} +/- {err:.4f} | {kl:.6f} +/- {kl_err:.6f} | {top1:.2f} | "
               f"{'' if secs is None else f'{secs:.1f}'} |")
     sys.stdout.flush()
