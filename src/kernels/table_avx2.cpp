@@ -14,6 +14,9 @@ void fill_kernel_table_avx2(KernelTable& t) {
   t.vec_dot[slot(GgmlType::kF16)] = avx2::vec_dot_f16;
   t.vec_dot[slot(GgmlType::kQ8_0)] = avx2::vec_dot_q8_0;
   t.vec_dot[slot(GgmlType::kQ4_0)] = avx2::vec_dot_q4_0;
+  t.vec_dot[slot(GgmlType::kQ5_0)] = avx2::vec_dot_q5_0;
+  t.vec_dot[slot(GgmlType::kQ4_1)] = avx2::vec_dot_q4_1;
+  t.vec_dot[slot(GgmlType::kQ5_1)] = avx2::vec_dot_q5_1;
   t.vec_dot[slot(GgmlType::kQ4_K)] = avx2::vec_dot_q4_K;
   t.vec_dot[slot(GgmlType::kQ5_K)] = avx2::vec_dot_q5_K;
   t.vec_dot[slot(GgmlType::kQ6_K)] = avx2::vec_dot_q6_K;
