@@ -15,7 +15,11 @@ void fill_kernel_table_avx2(KernelTable& t) {
   t.vec_dot[slot(GgmlType::kBF16)] = avx2::vec_dot_bf16;
   t.vec_dot[slot(GgmlType::kQ8_0)] = avx2::vec_dot_q8_0;
   t.vec_dot[slot(GgmlType::kQ4_0)] = avx2::vec_dot_q4_0;
+  t.vec_dot[slot(GgmlType::kQ5_0)] = avx2::vec_dot_q5_0;
+  t.vec_dot[slot(GgmlType::kQ4_1)] = avx2::vec_dot_q4_1;
+  t.vec_dot[slot(GgmlType::kQ5_1)] = avx2::vec_dot_q5_1;
   t.vec_dot[slot(GgmlType::kQ4_K)] = avx2::vec_dot_q4_K;
+  t.vec_dot[slot(GgmlType::kQ5_K)] = avx2::vec_dot_q5_K;
   t.vec_dot[slot(GgmlType::kQ6_K)] = avx2::vec_dot_q6_K;
   t.from_f32[slot(GgmlType::kQ8_0)] = avx2::quantize_row_q8_0;
   t.from_f32[slot(GgmlType::kQ8_K)] = avx2::quantize_row_q8_K;

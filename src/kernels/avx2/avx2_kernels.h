@@ -13,7 +13,11 @@ namespace servir::kernels::avx2 {
 
 void vec_dot_q8_0(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
 void vec_dot_q4_0(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
+void vec_dot_q5_0(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
+void vec_dot_q4_1(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
+void vec_dot_q5_1(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
 void vec_dot_q4_K(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
+void vec_dot_q5_K(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
 void vec_dot_q6_K(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
 void vec_dot_f32(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);
 void vec_dot_f16(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out);

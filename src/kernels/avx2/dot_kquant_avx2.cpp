@@ -1,7 +1,8 @@
-// Q4_K and Q6_K weights x Q8_K activations with AVX2: unsigned levels times
-// signed activations (vpmaddubsw), per-sub-block scales (vpmaddwd); the
-// Q4_K minimums and the Q6_K offset use the Q8_K block sums.
+// Q4_K, Q5_K and Q6_K weights x Q8_K activations with AVX2: unsigned levels
+// times signed activations (vpmaddubsw), per-sub-block scales (vpmaddwd); the
+// Q4_K/Q5_K minimums and the Q6_K offset use the Q8_K block sums.
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/avx2/avx2_kernels.h"
 #include "kernels/avx2/simd_avx2.h"
@@ -29,9 +30,13 @@ void unpack_q4_k_scales(const std::uint8_t* packed, std::uint8_t* out16) {
   std::memcpy(out16, u, 16);
 }
 
-template <int NA>
-void dot_q4_k(std::int64_t k, const void* w, const void* act, std::size_t act_stride, float* out) {
-  const auto* x = static_cast<const BlockQ4_K*>(w);
+// Q4_K and Q5_K share the scale/min layout; Q5_K levels take a fifth bit
+// from qh (bit j of qh[l] belongs to element l of sub-block j), which keeps
+// them unsigned (0..31) so vpmaddubsw still applies.
+template <typename Block, int NA>
+void dot_q45_k(std::int64_t k, const void* w, const void* act, std::size_t act_stride, float* out) {
+  constexpr bool kFifthBit = std::is_same_v<Block, BlockQ5_K>;
+  const auto* x = static_cast<const Block*>(w);
   const BlockQ8_K* y[NA];
   __m256 acc[NA], acc_min[NA];
   for (int r = 0; r < NA; ++r) {
@@ -51,8 +56,16 @@ void dot_q4_k(std::int64_t k, const void* w, const void* act, std::size_t act_st
     for (int r = 0; r < NA; ++r) isum[r] = _mm256_setzero_si256();
     for (int c = 0; c < 4; ++c) {
       const __m256i q = load256(x[b].qs + 32 * c);
-      const __m256i lo = _mm256_and_si256(q, low4);
-      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+      __m256i lo = _mm256_and_si256(q, low4);
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+      if constexpr (kFifthBit) {
+        const __m256i qh = load256(x[b].qh);
+        const __m256i bit_lo = _mm256_set1_epi8(static_cast<char>(1 << (2 * c)));
+        const __m256i bit_hi = _mm256_set1_epi8(static_cast<char>(1 << (2 * c + 1)));
+        const __m256i sixteen = _mm256_set1_epi8(16);
+        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit_lo), bit_lo), sixteen));
+        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit_hi), bit_hi), sixteen));
+      }
       const __m256i s_lo = _mm256_set1_epi16(sm[2 * c]);
       const __m256i s_hi = _mm256_set1_epi16(sm[2 * c + 1]);
       for (int r = 0; r < NA; ++r) {
@@ -123,13 +136,26 @@ void dot_q6_k(std::int64_t k, const void* w, const void* act, std::size_t act_st
 void vec_dot_q4_K(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out) {
   switch (n_act) {
     case 1:
-      return dot_q4_k<1>(k, w, act, act_stride, out);
+      return dot_q45_k<BlockQ4_K, 1>(k, w, act, act_stride, out);
     case 2:
-      return dot_q4_k<2>(k, w, act, act_stride, out);
+      return dot_q45_k<BlockQ4_K, 2>(k, w, act, act_stride, out);
     case 3:
-      return dot_q4_k<3>(k, w, act, act_stride, out);
+      return dot_q45_k<BlockQ4_K, 3>(k, w, act, act_stride, out);
     default:
-      return dot_q4_k<4>(k, w, act, act_stride, out);
+      return dot_q45_k<BlockQ4_K, 4>(k, w, act, act_stride, out);
+  }
+}
+
+void vec_dot_q5_K(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out) {
+  switch (n_act) {
+    case 1:
+      return dot_q45_k<BlockQ5_K, 1>(k, w, act, act_stride, out);
+    case 2:
+      return dot_q45_k<BlockQ5_K, 2>(k, w, act, act_stride, out);
+    case 3:
+      return dot_q45_k<BlockQ5_K, 3>(k, w, act, act_stride, out);
+    default:
+      return dot_q45_k<BlockQ5_K, 4>(k, w, act, act_stride, out);
   }
 }
 

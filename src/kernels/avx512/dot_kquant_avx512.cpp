@@ -1,10 +1,12 @@
-// Q4_K and Q6_K weights x Q8_K activations with AVX-512BW. The weight
-// levels are unsigned (Q4_K 0..15, Q6_K 0..63), so vpmaddubsw takes them
-// directly; vpmaddwd then applies the per-sub-block scales. The Q4_K minimums
-// and the Q6_K offset of 32 fold into one product with the Q8_K block sums.
+// Q4_K, Q5_K and Q6_K weights x Q8_K activations with AVX-512BW. The weight
+// levels are unsigned (Q4_K 0..15, Q5_K 0..31, Q6_K 0..63), so vpmaddubsw
+// takes them directly; vpmaddwd then applies the per-sub-block scales. The
+// Q4_K/Q5_K minimums and the Q6_K offset of 32 fold into one product with the
+// Q8_K block sums.
 #include <immintrin.h>
 
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/avx512/avx512_kernels.h"
 #include "kernels/avx512/simd_avx512.h"
@@ -33,9 +35,12 @@ void unpack_q4_k_scales(const std::uint8_t* packed, std::uint8_t* out16) {
   std::memcpy(out16, u, 16);
 }
 
-template <int NA>
-void dot_q4_k(std::int64_t k, const void* w, const void* act, std::size_t act_stride, float* out) {
-  const auto* x = static_cast<const BlockQ4_K*>(w);
+// Q4_K and Q5_K share the scale/min layout; a Q5_K level takes its fifth bit
+// from qh (bit j of qh[l] belongs to element l of sub-block j).
+template <typename Block, int NA>
+void dot_q45_k(std::int64_t k, const void* w, const void* act, std::size_t act_stride, float* out) {
+  constexpr bool kFifthBit = std::is_same_v<Block, BlockQ5_K>;
+  const auto* x = static_cast<const Block*>(w);
   const BlockQ8_K* y[NA];
   __m512 acc[NA];
   __m256 acc_min[NA];
@@ -53,6 +58,7 @@ void dot_q4_k(std::int64_t k, const void* w, const void* act, std::size_t act_st
     prefetch_ahead(x + b);
     prefetch_ahead(reinterpret_cast<const std::byte*>(x + b) + 64);
     prefetch_ahead(reinterpret_cast<const std::byte*>(x + b) + 128);
+    if constexpr (kFifthBit) prefetch_ahead(reinterpret_cast<const std::byte*>(x + b) + 175);
     alignas(16) std::uint8_t sm[16];
     unpack_q4_k_scales(x[b].scales, sm);
     const __m128i sm16 = _mm_load_si128(reinterpret_cast<const __m128i*>(sm));
@@ -67,7 +73,14 @@ void dot_q4_k(std::int64_t k, const void* w, const void* act, std::size_t act_st
     for (int c = 0; c < 4; ++c) {
       // 32 bytes of nibbles -> [low nibbles | high nibbles] = 64 levels in order.
       const __m512i q = _mm512_broadcast_i64x4(load256(x[b].qs + 32 * c));
-      const __m512i levels = _mm512_and_si512(_mm512_srlv_epi64(q, nibble_shift), low4);
+      __m512i levels = _mm512_and_si512(_mm512_srlv_epi64(q, nibble_shift), low4);
+      if constexpr (kFifthBit) {
+        // Low half: bit 2c of qh, high half: bit 2c + 1.
+        const __m512i qh = _mm512_broadcast_i64x4(load256(x[b].qh));
+        const __m512i bit = _mm512_inserti64x4(_mm512_set1_epi8(static_cast<char>(1 << (2 * c))),
+                                               _mm256_set1_epi8(static_cast<char>(1 << (2 * c + 1))), 1);
+        levels = _mm512_mask_add_epi8(levels, _mm512_test_epi8_mask(qh, bit), levels, _mm512_set1_epi8(16));
+      }
       const __m512i scale = _mm512_permutexvar_epi16(
           _mm512_add_epi16(scale_index, _mm512_set1_epi16(static_cast<short>(2 * c))), scales16);
       for (int r = 0; r < NA; ++r) {
@@ -148,13 +161,26 @@ void dot_q6_k(std::int64_t k, const void* w, const void* act, std::size_t act_st
 void vec_dot_q4_K(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out) {
   switch (n_act) {
     case 1:
-      return dot_q4_k<1>(k, w, act, act_stride, out);
+      return dot_q45_k<BlockQ4_K, 1>(k, w, act, act_stride, out);
     case 2:
-      return dot_q4_k<2>(k, w, act, act_stride, out);
+      return dot_q45_k<BlockQ4_K, 2>(k, w, act, act_stride, out);
     case 3:
-      return dot_q4_k<3>(k, w, act, act_stride, out);
+      return dot_q45_k<BlockQ4_K, 3>(k, w, act, act_stride, out);
     default:
-      return dot_q4_k<4>(k, w, act, act_stride, out);
+      return dot_q45_k<BlockQ4_K, 4>(k, w, act, act_stride, out);
+  }
+}
+
+void vec_dot_q5_K(std::int64_t k, const void* w, const void* act, std::size_t act_stride, int n_act, float* out) {
+  switch (n_act) {
+    case 1:
+      return dot_q45_k<BlockQ5_K, 1>(k, w, act, act_stride, out);
+    case 2:
+      return dot_q45_k<BlockQ5_K, 2>(k, w, act, act_stride, out);
+    case 3:
+      return dot_q45_k<BlockQ5_K, 3>(k, w, act, act_stride, out);
+    default:
+      return dot_q45_k<BlockQ5_K, 4>(k, w, act, act_stride, out);
   }
 }
 
