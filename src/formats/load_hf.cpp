@@ -234,7 +234,9 @@ Result<ModelDescription> load_hf_model(const std::string& folder_arg) {
   if (model.quantization_) {
     const auto expected = expected_tensors(model.config_);
     for (const auto& [internal, parts] : packed) {
-      auto it = std::find_if(expected.begin(), expected.end(), [&](const auto& e) { return e.name == internal; });
+      // A named copy: clang 14 cannot capture structured bindings in lambdas.
+      const std::string& name = internal;
+      auto it = std::find_if(expected.begin(), expected.end(), [&](const auto& e) { return e.name == name; });
       if (it == expected.end() || it->is_vector || it->shape.size() != 2) {
         model.unused_tensors_.push_back(internal);
         continue;
