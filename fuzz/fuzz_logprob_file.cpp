@@ -13,7 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto file = servir::LogprobFileView::parse(bytes, "fuzz.logp");
   if (!file.ok()) return 0;
   const auto& h = file->header();
-  std::int64_t checksum = file->token(0) + file->token(h.n_tokens() - 1);
+  // Token ids are arbitrary int32 here: widen before adding.
+  std::int64_t checksum = std::int64_t{file->token(0)} + file->token(h.n_tokens() - 1);
   std::vector<float> row(h.vocab_size);
   file->row(0, row.data());
   file->row(h.n_rows() - 1, row.data());
