@@ -19,15 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 // The projections GPTQ quantizes: every 2-D layer tensor (embeddings and
 // the output stay float, as in the tools' checkpoints).
 bool is_quantized(const ExpectedTensor& t) { return !t.is_vector && t.shape.size() == 2 && t.name.starts_with("blk."); }
@@ -50,7 +41,7 @@ std::vector<std::int32_t> act_order_groups(std::uint64_t seed, const std::string
                                            std::int64_t group) {
   std::vector<std::int32_t> perm(static_cast<std::size_t>(in));
   std::iota(perm.begin(), perm.end(), 0);
-  std::uint64_t state = seed ^ fnv1a(key);
+  std::uint64_t state = seed ^ fnv1a64(key);
   for (std::size_t i = perm.size(); i > 1; --i) {
     std::swap(perm[i - 1], perm[splitmix64_next(state) % i]);
   }

@@ -26,15 +26,6 @@ namespace fs = std::filesystem;
 
 constexpr float kWeightStddev = 0.02f;
 
-std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 bool is_norm(std::string_view name) { return name.find("norm") != std::string_view::npos; }
 
 // Values of one tensor, converted to the storage type, into `out`. Rows of
@@ -327,7 +318,7 @@ Status write_hf(const SyntheticModelSpec& spec) {
 }  // namespace
 
 NormalGenerator::NormalGenerator(std::uint64_t seed, std::string_view stream_name)
-    : state_(seed ^ fnv1a(stream_name)) {}
+    : state_(seed ^ fnv1a64(stream_name)) {}
 
 // splitmix64: tiny, fast, and identical on every platform (unlike
 // std::normal_distribution, whose output is implementation-defined).

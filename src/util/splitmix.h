@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 namespace servir {
 
@@ -19,5 +20,17 @@ inline std::uint64_t splitmix64_mix(std::uint64_t z) {
 
 // One step of the generator: advances `state` and returns the next value.
 inline std::uint64_t splitmix64_next(std::uint64_t& state) { return splitmix64_mix(state += kSplitmixGamma); }
+
+// FNV-1a of a name: the streams of synthetic weights and test checkpoints
+// start from seed ^ fnv1a64(name), so a tensor's values depend only on the
+// seed and its name. Part of what those files contain: never change it.
+inline std::uint64_t fnv1a64(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
 
 }  // namespace servir
